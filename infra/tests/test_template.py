@@ -1,0 +1,238 @@
+"""Security properties of infra/template.yaml.
+
+Every property is a `check_*` function in cfn_template.py. `test_property_holds` runs each
+against the real template; `test_check_catches_fault` breaks a copy of the template in one
+specific way per case and shows the matching check then fails - so no check is vacuous.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any, Callable
+
+import pytest
+
+import cfn_template as cfn
+
+TEMPLATE = cfn.load_template()
+
+
+def test_template_parses_with_intrinsics() -> None:
+    assert TEMPLATE["Transform"] == "AWS::Serverless-2016-10-31"
+    rule = TEMPLATE["Resources"]["LifecycleEventRule"]["Properties"]
+    assert rule["Targets"][0]["Arn"] == {"Fn::GetAtt": ["LcmFunction", "Arn"]}
+    assert rule["Name"] == {"Fn::Sub": "${AWS::StackName}-worker-lifecycle"}
+
+
+@pytest.mark.parametrize("check", cfn.ALL_CHECKS, ids=lambda c: c.__name__)
+def test_property_holds(check: Callable[[dict[str, Any]], None]) -> None:
+    check(copy.deepcopy(TEMPLATE))
+
+
+def test_transformed_template_requires_sigv4_everywhere() -> None:
+    cfn.check_transformed_api_requires_sigv4(cfn.sam_transform(TEMPLATE))
+
+
+# ---------------------------------------------------------------------------------------
+# Mutations: each breaks one property; the named check must notice.
+# ---------------------------------------------------------------------------------------
+
+def _fn(t: dict[str, Any]) -> dict[str, Any]:
+    return t["Resources"]["LcmFunction"]["Properties"]
+
+
+def _role_statements(t: dict[str, Any]) -> list[Any]:
+    return t["Resources"]["FunctionRole"]["Properties"]["Policies"][0]["PolicyDocument"]["Statement"]
+
+
+def _statement(t: dict[str, Any], sid: str) -> dict[str, Any]:
+    return next(s for s in _role_statements(t) if isinstance(s, dict) and s.get("Sid") == sid)
+
+
+def _target(t: dict[str, Any]) -> dict[str, Any]:
+    return t["Resources"]["LifecycleEventRule"]["Properties"]["Targets"][0]
+
+
+def route_auth_none(t):
+    _fn(t)["Events"]["GetHealth"]["Properties"]["Auth"] = {"Authorizer": "NONE"}
+
+
+def no_default_authorizer(t):
+    del t["Resources"]["LcmHttpApi"]["Properties"]["Auth"]["DefaultAuthorizer"]
+
+
+def route_on_implicit_api(t):
+    del _fn(t)["Events"]["PostPlan"]["Properties"]["ApiId"]
+
+
+def function_url_added(t):
+    _fn(t)["FunctionUrlConfig"] = {"AuthType": "NONE"}
+
+
+def route_missing(t):
+    del _fn(t)["Events"]["PostAction"]
+
+
+def throttling_hardcoded(t):
+    t["Resources"]["LcmHttpApi"]["Properties"]["DefaultRouteSettings"]["ThrottlingRateLimit"] = 10000
+
+
+def secret_wildcard(t):
+    _statement(t, "ReadAtlassianCredentials")["Resource"] = {"Fn::Sub": "arn:aws:secretsmanager:*:*:secret:*"}
+
+
+def secret_two_resources(t):
+    s = _statement(t, "ReadAtlassianCredentials")
+    s["Resource"] = [s["Resource"], {"Ref": "ExistingSecretArn"}]
+
+
+def secret_extra_action(t):
+    _statement(t, "ReadAtlassianCredentials")["Action"] = ["secretsmanager:GetSecretValue", "secretsmanager:ListSecrets"]
+
+
+def secret_arn_pattern_loose(t):
+    t["Parameters"]["ExistingSecretArn"]["AllowedPattern"] = ".*"
+
+
+def secret_not_retained(t):
+    del t["Resources"]["AtlassianSecret"]["DeletionPolicy"]
+
+
+def dlq_detached(t):
+    del _target(t)["DeadLetterConfig"]
+
+
+def retry_policy_missing(t):
+    del _target(t)["RetryPolicy"]
+
+
+def dlq_policy_unscoped(t):
+    statement = t["Resources"]["EventDeadLetterQueuePolicy"]["Properties"]["PolicyDocument"]["Statement"][0]
+    del statement["Condition"]
+
+
+def pattern_too_broad(t):
+    t["Resources"]["LifecycleEventRule"]["Properties"]["EventPattern"] = {"source": [{"prefix": ""}]}
+
+
+def queue_unencrypted(t):
+    t["Resources"]["FailureQueue"]["Properties"]["SqsManagedSseEnabled"] = False
+
+
+def on_failure_missing(t):
+    del _fn(t)["EventInvokeConfig"]["DestinationConfig"]
+
+
+def send_to_any_queue(t):
+    _statement(t, "SendFailedAsyncInvocationsToFailureQueue")["Resource"] = "*"
+
+
+def admin_statement(t):
+    _role_statements(t).append({"Effect": "Allow", "Action": "*", "Resource": "*"})
+
+
+def service_wildcard_in_condition_branch(t):
+    _role_statements(t).append(
+        {"Fn::If": ["TracingEnabled", {"Effect": "Allow", "Action": "sqs:*", "Resource": "*"}, {"Ref": "AWS::NoValue"}]}
+    )
+
+
+def wildcard_in_queue_policy(t):
+    t["Resources"]["FailureQueuePolicy"]["Properties"]["PolicyDocument"]["Statement"].append(
+        {"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "sqs:*", "Resource": "*"}
+    )
+
+
+def switch_hardcoded(t):
+    _fn(t)["Environment"]["Variables"]["LCM_ALLOW_DELETE"] = "true"
+
+
+def switch_missing(t):
+    del _fn(t)["Environment"]["Variables"]["LCM_DRY_RUN_ONLY"]
+
+
+def delete_on_by_default(t):
+    t["Parameters"]["AllowDelete"]["Default"] = "true"
+
+
+def throttle_alarm_missing(t):
+    del t["Resources"]["FunctionThrottlesAlarm"]
+
+
+def dlq_alarm_wrong_queue(t):
+    dims = t["Resources"]["EventDeadLetterQueueDepthAlarm"]["Properties"]["Dimensions"]
+    dims[0]["Value"] = {"Fn::GetAtt": ["FailureQueue", "QueueName"]}
+
+
+def errors_alarm_missing(t):
+    del t["Resources"]["FunctionErrorsAlarm"]
+
+
+def tracing_always_on(t):
+    _fn(t)["Tracing"] = "Active"
+
+
+def log_retention_fixed(t):
+    t["Resources"]["FunctionLogGroup"]["Properties"]["RetentionInDays"] = 3653
+
+
+def wrong_architecture(t):
+    _fn(t)["Architectures"] = ["x86_64"]
+
+
+MUTATIONS = [
+    (route_auth_none, cfn.check_api_requires_iam),
+    (no_default_authorizer, cfn.check_api_requires_iam),
+    (route_on_implicit_api, cfn.check_api_requires_iam),
+    (function_url_added, cfn.check_api_requires_iam),
+    (route_missing, cfn.check_api_requires_iam),
+    (throttling_hardcoded, cfn.check_api_throttled),
+    (secret_wildcard, cfn.check_secret_scoped),
+    (secret_wildcard, cfn.check_no_wildcard_allow),
+    (secret_two_resources, cfn.check_secret_scoped),
+    (secret_extra_action, cfn.check_secret_scoped),
+    (secret_arn_pattern_loose, cfn.check_secret_scoped),
+    (secret_not_retained, cfn.check_retained),
+    (dlq_detached, cfn.check_event_rule),
+    (retry_policy_missing, cfn.check_event_rule),
+    (dlq_policy_unscoped, cfn.check_event_rule),
+    (pattern_too_broad, cfn.check_event_rule),
+    (queue_unencrypted, cfn.check_queues_encrypted),
+    (on_failure_missing, cfn.check_on_failure_destination),
+    (send_to_any_queue, cfn.check_on_failure_destination),
+    (admin_statement, cfn.check_no_wildcard_allow),
+    (service_wildcard_in_condition_branch, cfn.check_no_wildcard_allow),
+    (wildcard_in_queue_policy, cfn.check_no_wildcard_allow),
+    (switch_hardcoded, cfn.check_switches_wired),
+    (switch_missing, cfn.check_switches_wired),
+    (delete_on_by_default, cfn.check_switches_wired),
+    (throttle_alarm_missing, cfn.check_alarms),
+    (dlq_alarm_wrong_queue, cfn.check_alarms),
+    (errors_alarm_missing, cfn.check_alarms),
+    (tracing_always_on, cfn.check_operations),
+    (log_retention_fixed, cfn.check_operations),
+    (wrong_architecture, cfn.check_function_build),
+]
+
+
+@pytest.mark.parametrize(
+    ("mutate", "check"), MUTATIONS, ids=[f"{m.__name__}-{c.__name__}" for m, c in MUTATIONS]
+)
+def test_check_catches_fault(mutate: Callable[[dict[str, Any]], None], check: Callable[[dict[str, Any]], None]) -> None:
+    broken = copy.deepcopy(TEMPLATE)
+    mutate(broken)
+    with pytest.raises(AssertionError):
+        check(broken)
+
+
+def test_every_check_has_a_failing_case() -> None:
+    covered = {check for _mutate, check in MUTATIONS}
+    missing = [c.__name__ for c in cfn.ALL_CHECKS if c not in covered]
+    assert not missing, f"checks never shown to fail: {missing}"
+
+
+def test_transformed_check_catches_route_without_iam() -> None:
+    broken = copy.deepcopy(TEMPLATE)
+    route_auth_none(broken)
+    with pytest.raises(AssertionError):
+        cfn.check_transformed_api_requires_sigv4(cfn.sam_transform(broken))

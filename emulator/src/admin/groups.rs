@@ -1,0 +1,196 @@
+//! Admin groups: `groups/search` (find groups by name) and `GET groups/{groupId}`.
+//!
+//! `groupNames` match exactly but ignoring case, as Atlassian documents; the client is expected to
+//! compare the returned name itself. Synced groups show `externalSynced: true, managedBy: external`.
+
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+
+use super::{
+    bad_request, check_scope, decode_cursor, not_found, optional_body, page_limit, page_links,
+};
+use crate::app::App;
+use crate::state::{Group, OrgState};
+
+/// The prefix of the group ARIs that `users/search?expand=groups` returns.
+pub(crate) const GROUP_ARI_PREFIX: &str = "ari:cloud:identity::group/";
+
+/// `MultiDirectoryGroupSearchRequest` (the fields the emulator honours; others are ignored).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct GroupSearch {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    group_names: Option<Vec<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    search_term: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    group_ids: Option<Vec<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    account_ids: Option<Vec<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    directory_ids: Option<Vec<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    expand: Option<Vec<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    limit: Option<i64>,
+    #[serde(skip_serializing)]
+    cursor: Option<String>,
+}
+
+/// The group as Admin shows it (`MultiDirectoryGroup`).
+pub(crate) fn group_json(state: &OrgState, group: &Group, counts: bool) -> Value {
+    let synced = group.externally_synced();
+    let id = group.admin_id.clone().unwrap_or_default();
+    let mut body = json!({
+        "id": id,
+        "name": group.name,
+        "description": group.description,
+        "directoryId": state.admin_directory_id,
+        "externalSynced": synced,
+        "managedBy": if synced { "external" } else { "admins" },
+        "managementAccess": {
+            "deletable": !synced,
+            "modifiable": !synced,
+            "readable": true,
+        },
+        "links": { "self": super::cursor::encode("group", 0, &id) },
+    });
+    if counts {
+        body["counts"] = json!({ "users": group.members.len(), "resources": 0 });
+    }
+    body
+}
+
+/// Accepts a plain group id or its ARI form.
+pub(crate) fn plain_group_id(id: &str) -> &str {
+    id.strip_prefix(GROUP_ARI_PREFIX).unwrap_or(id)
+}
+
+fn limited<T>(field: &str, list: &Option<Vec<T>>, max: usize) -> Result<(), Response> {
+    match list {
+        Some(items) if items.is_empty() || items.len() > max => Err(bad_request(format!(
+            "{field} must hold between 1 and {max} items"
+        ))),
+        _ => Ok(()),
+    }
+}
+
+pub(super) async fn search(
+    State(app): State<Arc<App>>,
+    Path((org, dir)): Path<(String, String)>,
+    body: Bytes,
+) -> Response {
+    let state = app.state();
+    if let Err(response) = check_scope(&state, &org, &dir, true) {
+        return response;
+    }
+    let request: GroupSearch = match optional_body(&body) {
+        Ok(request) => request,
+        Err(response) => return response,
+    };
+    let (offset, query) = match &request.cursor {
+        None => (0, request.clone()),
+        Some(cursor) => match decode_cursor::<GroupSearch>("groups", cursor) {
+            Some((offset, mut query)) => {
+                query.limit = request.limit.or(query.limit);
+                (offset, query)
+            }
+            None => return bad_request(format!("Invalid cursor {cursor}")),
+        },
+    };
+    if query.group_names.is_some() && (query.search_term.is_some() || query.group_ids.is_some()) {
+        return bad_request("groupNames cannot be combined with searchTerm or groupIds");
+    }
+    let checks = [
+        limited("groupNames", &query.group_names, 100),
+        limited("groupIds", &query.group_ids, 10),
+        limited("accountIds", &query.account_ids, 10),
+        limited("directoryIds", &query.directory_ids, 10),
+    ];
+    if let Some(Err(response)) = checks.into_iter().find(Result::is_err) {
+        return response;
+    }
+    let limit = match page_limit(query.limit, 20) {
+        Ok(limit) => limit,
+        Err(response) => return response,
+    };
+
+    let term = query.search_term.as_deref().map(str::to_lowercase);
+    let mut found: Vec<&Group> = state
+        .groups
+        .iter()
+        .filter(|g| g.admin_id.is_some())
+        .filter(|g| {
+            query
+                .group_names
+                .as_ref()
+                .is_none_or(|names| names.iter().any(|n| n.eq_ignore_ascii_case(&g.name)))
+        })
+        .filter(|g| {
+            term.as_ref()
+                .is_none_or(|t| g.name.to_lowercase().contains(t))
+        })
+        .filter(|g| {
+            query.group_ids.as_ref().is_none_or(|ids| {
+                ids.iter()
+                    .any(|id| g.admin_id.as_deref() == Some(plain_group_id(id)))
+            })
+        })
+        .filter(|g| {
+            query
+                .account_ids
+                .as_ref()
+                .is_none_or(|ids| ids.iter().any(|id| g.has_member(id)))
+        })
+        .filter(|_| {
+            query
+                .directory_ids
+                .as_ref()
+                .is_none_or(|ids| ids.contains(&state.admin_directory_id))
+        })
+        .collect();
+    found.sort_by_key(|g| g.name.to_lowercase());
+
+    let counts = query
+        .expand
+        .as_ref()
+        .is_some_and(|e| e.iter().any(|x| x == "counts.users"));
+    let total = found.len();
+    let data: Vec<Value> = found
+        .into_iter()
+        .skip(offset)
+        .take(limit)
+        .map(|g| group_json(&state, g, counts))
+        .collect();
+    let links = page_links("groups", &query, offset, limit, total);
+    (
+        StatusCode::OK,
+        Json(json!({ "data": data, "links": links })),
+    )
+        .into_response()
+}
+
+pub(super) async fn get_one(
+    State(app): State<Arc<App>>,
+    Path((org, dir, group)): Path<(String, String, String)>,
+) -> Response {
+    let state = app.state();
+    if let Err(response) = check_scope(&state, &org, &dir, true) {
+        return response;
+    }
+    match state.group_by_admin_id(plain_group_id(&group)) {
+        Some(g) => (
+            StatusCode::OK,
+            Json(json!({ "data": group_json(&state, g, true) })),
+        )
+            .into_response(),
+        None => not_found(format!("Group {group} was not found")),
+    }
+}

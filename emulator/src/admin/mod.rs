@@ -1,0 +1,187 @@
+//! The Organizations (Admin) API v2 under `/admin/v2/orgs/{orgId}`.
+//!
+//! Its directory id is not the SCIM directory id: `GET .../directories` is how a client learns it,
+//! and `-` ("every directory") is accepted only where the spec says so (searches and reads).
+//! Errors use the v2 `{"errors":[{id,status,code,title,detail}]}` body, `status` a string.
+
+mod cursor;
+mod groups;
+mod memberships;
+mod users;
+
+use std::sync::Arc;
+
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{delete, get, post};
+use axum::{Json, Router};
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use crate::app::App;
+use crate::state::OrgState;
+
+pub(crate) fn routes() -> Router<Arc<App>> {
+    let dir = "/admin/v2/orgs/{org}/directories/{dir}";
+    Router::new()
+        .route("/admin/v2/orgs/{org}/directories", get(directories))
+        .route(&format!("{dir}/groups/search"), post(groups::search))
+        .route(&format!("{dir}/groups/{{group}}"), get(groups::get_one))
+        .route(
+            &format!("{dir}/groups/{{group}}/memberships"),
+            post(memberships::add),
+        )
+        .route(
+            &format!("{dir}/groups/{{group}}/memberships/{{account}}"),
+            delete(memberships::remove),
+        )
+        .route(&format!("{dir}/users/search"), post(users::search))
+        .route(&format!("{dir}/users/{{account}}"), get(users::get_one))
+        .route(
+            &format!("{dir}/users/{{account}}/suspend"),
+            post(users::suspend),
+        )
+        .route(
+            &format!("{dir}/users/{{account}}/restore"),
+            post(users::restore),
+        )
+}
+
+/// A v2 error response.
+pub(crate) fn error(status: StatusCode, code: &str, detail: impl Into<String>) -> Response {
+    let detail = detail.into();
+    let title = status.canonical_reason().unwrap_or("Error");
+    let id = format!("{:016x}", crate::ids::fnv1a(detail.as_bytes()));
+    let body = json!({
+        "errors": [{
+            "id": id,
+            "status": status.as_u16().to_string(),
+            "code": code,
+            "title": title,
+            "detail": detail,
+        }]
+    });
+    (status, Json(body)).into_response()
+}
+
+pub(crate) fn bad_request(detail: impl Into<String>) -> Response {
+    error(StatusCode::BAD_REQUEST, "BAD_REQUEST", detail)
+}
+
+pub(crate) fn not_found(detail: impl Into<String>) -> Response {
+    error(StatusCode::NOT_FOUND, "NOT_FOUND", detail)
+}
+
+/// 404 unless `org` is this org and `dir` its Admin directory (or `-` where `dash_ok`).
+pub(crate) fn check_scope(
+    state: &OrgState,
+    org: &str,
+    dir: &str,
+    dash_ok: bool,
+) -> Result<(), Response> {
+    if org != state.org_id {
+        return Err(not_found(format!("Organization {org} was not found")));
+    }
+    if dir == state.admin_directory_id || (dash_ok && dir == "-") {
+        return Ok(());
+    }
+    if dir == "-" {
+        return Err(not_found(
+            "This endpoint needs a directory id, not '-': find it with GET /v2/orgs/{orgId}/directories",
+        ));
+    }
+    if dir == state.scim_directory_id {
+        return Err(not_found(format!(
+            "Directory {dir} was not found. This is the SCIM directory id; the Admin API's directory id differs: find it with GET /v2/orgs/{{orgId}}/directories"
+        )));
+    }
+    Err(not_found(format!("Directory {dir} was not found")))
+}
+
+/// A JSON body that may be absent (searches accept an empty body).
+pub(crate) fn optional_body<T: for<'de> Deserialize<'de> + Default>(
+    body: &[u8],
+) -> Result<T, Response> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(T::default());
+    }
+    serde_json::from_slice(body).map_err(|e| bad_request(format!("Invalid request body: {e}")))
+}
+
+/// The page size from a request: `default` when absent, 400 outside 1..=100.
+pub(crate) fn page_limit(limit: Option<i64>, default: usize) -> Result<usize, Response> {
+    match limit {
+        None => Ok(default),
+        Some(n) if (1..=100).contains(&n) => Ok(n as usize),
+        Some(n) => Err(bad_request(format!(
+            "limit must be between 1 and 100, got {n}"
+        ))),
+    }
+}
+
+/// `links` for a page: `self`, and `next`/`prev` cursors where there are such pages.
+pub(crate) fn page_links<Q: serde::Serialize>(
+    kind: &str,
+    query: &Q,
+    offset: usize,
+    limit: usize,
+    total: usize,
+) -> Value {
+    let mut links = json!({ "self": cursor::encode(kind, offset, query) });
+    if offset + limit < total {
+        links["next"] = json!(cursor::encode(kind, offset + limit, query));
+    }
+    if offset > 0 {
+        links["prev"] = json!(cursor::encode(kind, offset.saturating_sub(limit), query));
+    }
+    links
+}
+
+pub(crate) use cursor::decode as decode_cursor;
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct DirectoriesQuery {
+    account_id: Option<String>,
+    limit: Option<String>,
+}
+
+/// `GET /v2/orgs/{orgId}/directories`: the org's one directory.
+async fn directories(
+    State(app): State<Arc<App>>,
+    Path(org): Path<String>,
+    Query(query): Query<DirectoriesQuery>,
+) -> Response {
+    let state = app.state();
+    if org != state.org_id {
+        return not_found(format!("Organization {org} was not found"));
+    }
+    if let Some(limit) = &query.limit {
+        match limit.parse::<i64>() {
+            Ok(n) if (1..=100).contains(&n) => {}
+            _ => return bad_request(format!("limit must be between 1 and 100, got {limit}")),
+        }
+    }
+    let now = std::time::Instant::now();
+    let include = query
+        .account_id
+        .as_deref()
+        .is_none_or(|id| state.visible_account(id, now).is_some());
+    let data: Vec<Value> = include
+        .then(|| {
+            json!({
+                "directoryId": state.admin_directory_id,
+                "name": "Example Org directory",
+                "icon": "https://example.invalid/directory.png",
+            })
+        })
+        .into_iter()
+        .collect();
+    let links = page_links("directories", &(), 0, 100, data.len());
+    (
+        StatusCode::OK,
+        Json(json!({ "data": data, "links": links })),
+    )
+        .into_response()
+}

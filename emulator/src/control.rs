@@ -1,0 +1,100 @@
+//! The control API under `/__emulator`: state, request log, faults, tokens, reset, info.
+//!
+//! For the binary's users (people, JS tooling, Lambda tests) what `Emulator`'s methods are for
+//! in-process tests. It bypasses auth, faults and the request log, so inspecting the emulator never
+//! disturbs what a test measures.
+
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post, put};
+use axum::{Json, Router};
+use serde::Deserialize;
+use serde_json::json;
+
+use crate::app::App;
+use crate::faults::Faults;
+use crate::seed::Seed;
+
+pub(crate) fn routes() -> Router<Arc<App>> {
+    Router::new()
+        .route("/__emulator/state", get(state))
+        .route("/__emulator/requests", get(requests).delete(clear_requests))
+        .route("/__emulator/faults", put(set_faults).delete(clear_faults))
+        .route("/__emulator/tokens", put(set_tokens))
+        .route("/__emulator/reset", post(reset))
+        .route("/__emulator/info", get(info))
+}
+
+fn bad_request(detail: String) -> Response {
+    (StatusCode::BAD_REQUEST, Json(json!({ "error": detail }))).into_response()
+}
+
+async fn state(State(app): State<Arc<App>>) -> Response {
+    let dump = app.state().dump(std::time::Instant::now());
+    Json(dump).into_response()
+}
+
+async fn requests(State(app): State<Arc<App>>) -> Response {
+    Json(app.requests()).into_response()
+}
+
+async fn clear_requests(State(app): State<Arc<App>>) -> StatusCode {
+    crate::app::lock(&app.log).clear();
+    StatusCode::NO_CONTENT
+}
+
+async fn set_faults(State(app): State<Arc<App>>, body: Bytes) -> Response {
+    match serde_json::from_slice::<Faults>(&body) {
+        Ok(faults) => {
+            app.set_faults(faults);
+            StatusCode::NO_CONTENT.into_response()
+        }
+        Err(e) => bad_request(format!("invalid Faults JSON: {e}")),
+    }
+}
+
+async fn clear_faults(State(app): State<Arc<App>>) -> StatusCode {
+    app.set_faults(Faults::default());
+    StatusCode::NO_CONTENT
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Tokens {
+    scim_token: Option<String>,
+    admin_api_key: Option<String>,
+}
+
+async fn set_tokens(State(app): State<Arc<App>>, body: Bytes) -> Response {
+    match serde_json::from_slice::<Tokens>(&body) {
+        Ok(tokens) => {
+            app.set_tokens(tokens.scim_token, tokens.admin_api_key);
+            StatusCode::NO_CONTENT.into_response()
+        }
+        Err(e) => bad_request(format!("expected {{\"scimToken\", \"adminApiKey\"}}: {e}")),
+    }
+}
+
+async fn reset(State(app): State<Arc<App>>, body: Bytes) -> Response {
+    let seed = if body.iter().all(u8::is_ascii_whitespace) {
+        None
+    } else {
+        match serde_json::from_slice::<Seed>(&body) {
+            Ok(seed) => Some(seed),
+            Err(e) => return bad_request(format!("invalid Seed JSON: {e}")),
+        }
+    };
+    match app.reset(seed) {
+        Ok(()) => StatusCode::NO_CONTENT.into_response(),
+        Err(e) => bad_request(e),
+    }
+}
+
+/// URLs, ids and (fake) credentials: a local emulator's tokens unlock nothing else.
+async fn info(State(app): State<Arc<App>>) -> Response {
+    Json(app.info()).into_response()
+}

@@ -1,0 +1,344 @@
+//! SCIM `/Groups`: the identity provider's groups as this SCIM directory holds them.
+//!
+//! Members are SCIM user ids (not account ids). Only groups the directory holds are visible here:
+//! admin-managed groups such as `jira-software-users` are not, which is why a client must route
+//! membership changes by where a group lives.
+
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use serde_json::{json, Value};
+
+use super::users::{patch_operations, Operation};
+use super::{check_directory, error, filter, list_response, object_body, respond, ListQuery};
+use crate::app::App;
+use crate::seed::GroupKind;
+use crate::state::{Group, OrgState};
+use crate::timestamp::now_iso;
+
+const GROUP_SCHEMA: &str = "urn:ietf:params:scim:schemas:core:2.0:Group";
+
+fn group_json(state: &OrgState, group: &Group, base_url: &str, with_members: bool) -> Value {
+    let dir = &state.scim_directory_id;
+    let id = group.scim_id.as_deref().unwrap_or_default();
+    let mut body = json!({
+        "schemas": [GROUP_SCHEMA],
+        "id": id,
+        "displayName": group.name,
+        "meta": {
+            "resourceType": "Group",
+            "location": format!("{base_url}/scim/directory/{dir}/Groups/{id}"),
+            "created": group.created,
+            "lastModified": group.last_modified,
+        },
+    });
+    if with_members {
+        // Members without a SCIM record in this directory are not SCIM members.
+        let members: Vec<Value> = group
+            .members
+            .iter()
+            .filter_map(|account_id| state.scim_user_for_account(account_id))
+            .map(|user| {
+                json!({
+                    "type": "User",
+                    "value": user.id,
+                    "display": user.user_name,
+                    "$ref": format!("{base_url}/scim/directory/{dir}/Users/{}", user.id),
+                })
+            })
+            .collect();
+        body["members"] = json!(members);
+    }
+    body
+}
+
+fn not_found(id: &str) -> Response {
+    error(
+        StatusCode::NOT_FOUND,
+        None,
+        format!("Resource [GROUP] with id [{id}] not found"),
+    )
+}
+
+pub(super) async fn list(
+    State(app): State<Arc<App>>,
+    Path(dir): Path<String>,
+    Query(query): Query<ListQuery>,
+) -> Response {
+    let state = app.state();
+    if let Err(response) = check_directory(&state, &dir) {
+        return response;
+    }
+    let (filter, page) = match (query.filter(&["displayName"]), query.page()) {
+        (Ok(filter), Ok(page)) => (filter, page),
+        (Err(response), _) | (_, Err(response)) => return response,
+    };
+    let with_members = !query.excludes("members");
+    let all = state
+        .groups
+        .iter()
+        .filter(|g| g.scim_id.is_some())
+        // Like Atlassian, displayName eq ignores case: callers must compare names themselves.
+        .filter(|g| {
+            filter
+                .as_ref()
+                .is_none_or(|f| g.name.eq_ignore_ascii_case(&f.value))
+        })
+        .map(|g| group_json(&state, g, &app.base_url, with_members))
+        .collect();
+    list_response(all, &page)
+}
+
+pub(super) async fn get_one(
+    State(app): State<Arc<App>>,
+    Path((dir, id)): Path<(String, String)>,
+) -> Response {
+    let state = app.state();
+    if let Err(response) = check_directory(&state, &dir) {
+        return response;
+    }
+    match state.group_by_scim_id(&id) {
+        Some(group) => respond(
+            StatusCode::OK,
+            group_json(&state, group, &app.base_url, true),
+        ),
+        None => not_found(&id),
+    }
+}
+
+/// Creating a group through SCIM makes an identity-provider group: it shows in Admin as synced.
+pub(super) async fn create(
+    State(app): State<Arc<App>>,
+    Path(dir): Path<String>,
+    body: Bytes,
+) -> Response {
+    let mut state = app.state();
+    if let Err(response) = check_directory(&state, &dir) {
+        return response;
+    }
+    let body = match object_body(&body) {
+        Ok(body) => body,
+        Err(response) => return response,
+    };
+    let Some(name) = body
+        .get("displayName")
+        .and_then(Value::as_str)
+        .filter(|n| !n.is_empty())
+    else {
+        return error(
+            StatusCode::BAD_REQUEST,
+            Some("invalidValue"),
+            "displayName is required",
+        );
+    };
+    if state
+        .groups
+        .iter()
+        .any(|g| g.name.eq_ignore_ascii_case(name))
+    {
+        return error(
+            StatusCode::CONFLICT,
+            Some("uniqueness"),
+            format!("Resource [GROUP]: with displayName[{name}] already exists."),
+        );
+    }
+    let members = match body.get("members") {
+        Some(value) => match member_accounts(&state, value) {
+            Ok(members) => members,
+            Err(response) => return response,
+        },
+        None => Vec::new(),
+    };
+    let stamp = now_iso();
+    let group = Group {
+        name: name.to_string(),
+        kind: GroupKind::Synced,
+        description: "Synced from the identity provider".into(),
+        admin_id: Some(state.ids.uuid()),
+        scim_id: Some(state.ids.uuid()),
+        members,
+        created: stamp.clone(),
+        last_modified: stamp,
+    };
+    let body = group_json(&state, &group, &app.base_url, true);
+    state.groups.push(group);
+    respond(StatusCode::CREATED, body)
+}
+
+pub(super) async fn patch(
+    State(app): State<Arc<App>>,
+    Path((dir, id)): Path<(String, String)>,
+    body: Bytes,
+) -> Response {
+    let mut state = app.state();
+    if let Err(response) = check_directory(&state, &dir) {
+        return response;
+    }
+    let Some(mut group) = state.group_by_scim_id(&id).cloned() else {
+        return not_found(&id);
+    };
+    let body = match object_body(&body) {
+        Ok(body) => body,
+        Err(response) => return response,
+    };
+    let operations = match patch_operations(&body) {
+        Ok(operations) => operations,
+        Err(response) => return response,
+    };
+    for operation in operations {
+        if let Err(response) = apply(&state, &mut group, operation) {
+            return response;
+        }
+    }
+    let body = group_json(&state, &group, &app.base_url, true);
+    if let Some(slot) = state.group_by_scim_id_mut(&id) {
+        *slot = group;
+    }
+    respond(StatusCode::OK, body)
+}
+
+pub(super) async fn delete(
+    State(app): State<Arc<App>>,
+    Path((dir, id)): Path<(String, String)>,
+) -> Response {
+    let mut state = app.state();
+    if let Err(response) = check_directory(&state, &dir) {
+        return response;
+    }
+    let before = state.groups.len();
+    state
+        .groups
+        .retain(|g| g.scim_id.as_deref() != Some(id.as_str()));
+    if state.groups.len() == before {
+        return not_found(&id);
+    }
+    let mut response = Response::new(axum::body::Body::empty());
+    *response.status_mut() = StatusCode::NO_CONTENT;
+    response
+}
+
+/// Account ids for a `[{"value": "<scimUserId>"}]` array; 404 for an unknown SCIM user.
+fn member_accounts(state: &OrgState, value: &Value) -> Result<Vec<String>, Response> {
+    let Value::Array(items) = value else {
+        return Err(error(
+            StatusCode::BAD_REQUEST,
+            Some("invalidValue"),
+            "members must be an array of {\"value\": \"<SCIM user id>\"}",
+        ));
+    };
+    items
+        .iter()
+        .map(|item| {
+            let id = item["value"].as_str().ok_or_else(|| {
+                error(
+                    StatusCode::BAD_REQUEST,
+                    Some("invalidValue"),
+                    "each member needs a value (a SCIM user id)",
+                )
+            })?;
+            state
+                .scim_user(id)
+                .map(|u| u.account_id.clone())
+                .ok_or_else(|| {
+                    error(
+                        StatusCode::NOT_FOUND,
+                        None,
+                        format!("Resource [USER] with id [{id}] not found"),
+                    )
+                })
+        })
+        .collect()
+}
+
+/// Account ids named by a remove: unknown SCIM ids are skipped (removing a non-member is a no-op).
+fn known_accounts(state: &OrgState, ids: impl IntoIterator<Item = String>) -> Vec<String> {
+    ids.into_iter()
+        .filter_map(|id| state.scim_user(&id).map(|u| u.account_id.clone()))
+        .collect()
+}
+
+fn apply(state: &OrgState, group: &mut Group, operation: Operation) -> Result<(), Response> {
+    let path = operation.path.as_deref().map(str::to_string);
+    let lower = path.as_deref().map(str::to_ascii_lowercase);
+    match (operation.op.as_str(), lower.as_deref(), operation.value) {
+        ("add", Some("members"), Some(value)) => {
+            for account in member_accounts(state, &value)? {
+                group.add_member(&account);
+            }
+        }
+        ("replace", Some("members"), value) => {
+            let members = match value {
+                Some(value) => member_accounts(state, &value)?,
+                None => Vec::new(),
+            };
+            group.members.clear();
+            for account in members {
+                group.add_member(&account);
+            }
+            group.last_modified = now_iso();
+        }
+        ("remove", Some("members"), None) => {
+            group.members.clear();
+            group.last_modified = now_iso();
+        }
+        ("remove", Some("members"), Some(value)) => {
+            let ids = value
+                .as_array()
+                .map(|items| {
+                    items
+                        .iter()
+                        .filter_map(|i| i["value"].as_str().map(str::to_string))
+                        .collect::<Vec<_>>()
+                })
+                .unwrap_or_default();
+            for account in known_accounts(state, ids) {
+                group.remove_member(&account);
+            }
+        }
+        ("remove", Some(p), _) if p.starts_with("members[") && p.ends_with(']') => {
+            let original = path.unwrap_or_default();
+            let inner = &original["members[".len()..original.len() - 1];
+            let f = filter::parse(inner, &["value"])
+                .map_err(|detail| error(StatusCode::BAD_REQUEST, Some("invalidPath"), detail))?;
+            for account in known_accounts(state, [f.value]) {
+                group.remove_member(&account);
+            }
+        }
+        (_, Some("displayname"), Some(value)) => {
+            // displayName is immutable: only a no-op "replace with the same name" is accepted.
+            if value.as_str() != Some(group.name.as_str()) {
+                return Err(error(
+                    StatusCode::BAD_REQUEST,
+                    Some("mutability"),
+                    "Renaming a group is not supported",
+                ));
+            }
+        }
+        (_, None, Some(Value::Object(attributes))) => {
+            // No path: {"members": [...]} or {"displayName": ...} as attributes.
+            for (key, value) in attributes {
+                let nested = Operation {
+                    op: operation.op.clone(),
+                    path: Some(key),
+                    value: Some(value),
+                };
+                apply(state, group, nested)?;
+            }
+        }
+        (_, Some("externalid"), _) => {}
+        (op, path, _) => {
+            return Err(error(
+                StatusCode::BAD_REQUEST,
+                Some("invalidPath"),
+                format!(
+                    "Unsupported group operation [{op}] on path [{}]",
+                    path.unwrap_or("")
+                ),
+            ))
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,218 @@
+//! The user-provisioning (SCIM 2.0) API under `/scim/directory/{scimDirectoryId}`.
+//!
+//! Shapes follow Atlassian's OpenAPI document: `application/scim+json` responses, `ScimError` bodies
+//! whose `status` is a string, `ListResponse` with a capital-R `Resources`, 1-based `startIndex`.
+
+mod filter;
+mod groups;
+mod users;
+
+use std::sync::Arc;
+
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use crate::app::App;
+use crate::state::OrgState;
+
+pub(crate) const SCIM_JSON: &str = "application/scim+json";
+const ERROR_SCHEMA: &str = "urn:ietf:params:scim:api:messages:2.0:Error";
+const LIST_SCHEMA: &str = "urn:ietf:params:scim:api:messages:2.0:ListResponse";
+/// Atlassian's page-size cap (undocumented; 100 keeps pagination honest in tests).
+const MAX_COUNT: usize = 100;
+
+pub(crate) fn routes() -> Router<Arc<App>> {
+    Router::new()
+        .route(
+            "/scim/directory/{dir}/Users",
+            get(users::list).post(users::create),
+        )
+        .route(
+            "/scim/directory/{dir}/Users/{id}",
+            get(users::get_one)
+                .put(users::replace)
+                .patch(users::patch)
+                .delete(users::delete),
+        )
+        .route(
+            "/scim/directory/{dir}/Groups",
+            get(groups::list).post(groups::create),
+        )
+        .route(
+            "/scim/directory/{dir}/Groups/{id}",
+            get(groups::get_one)
+                .patch(groups::patch)
+                .delete(groups::delete),
+        )
+        .route(
+            "/scim/directory/{dir}/ServiceProviderConfig",
+            get(service_provider_config),
+        )
+}
+
+/// A SCIM JSON response.
+pub(crate) fn respond(status: StatusCode, body: Value) -> Response {
+    let mut response = (status, axum::Json(body)).into_response();
+    response
+        .headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(SCIM_JSON));
+    response
+}
+
+/// A `ScimError` body (`status` is a string, as in Atlassian's schema).
+pub(crate) fn error(
+    status: StatusCode,
+    scim_type: Option<&str>,
+    detail: impl Into<String>,
+) -> Response {
+    let mut body = json!({
+        "schemas": [ERROR_SCHEMA],
+        "status": status.as_u16().to_string(),
+        "detail": detail.into(),
+    });
+    if let Some(kind) = scim_type {
+        body["scimType"] = json!(kind);
+    }
+    respond(status, body)
+}
+
+/// The `Failure` body SCIM uses for 401 and 403.
+pub(crate) fn failure(status: StatusCode, message: &str, trace_id: String) -> Response {
+    respond(status, json!({ "error": message, "traceId": trace_id }))
+}
+
+/// 404 unless `dir` is this org's SCIM directory.
+fn check_directory(state: &OrgState, dir: &str) -> Result<(), Response> {
+    if dir == state.scim_directory_id {
+        Ok(())
+    } else {
+        Err(error(
+            StatusCode::NOT_FOUND,
+            None,
+            format!("Directory [{dir}] not found"),
+        ))
+    }
+}
+
+/// Parses a request body as a JSON object, or answers 400 `invalidSyntax`.
+fn object_body(body: &[u8]) -> Result<serde_json::Map<String, Value>, Response> {
+    match serde_json::from_slice::<Value>(body) {
+        Ok(Value::Object(map)) => Ok(map),
+        Ok(_) => Err(error(
+            StatusCode::BAD_REQUEST,
+            Some("invalidSyntax"),
+            "The request body must be a JSON object",
+        )),
+        Err(e) => Err(error(
+            StatusCode::BAD_REQUEST,
+            Some("invalidSyntax"),
+            format!("The request body is not valid JSON: {e}"),
+        )),
+    }
+}
+
+/// List query parameters (kept as strings so a bad number gets a SCIM error, not axum's).
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct ListQuery {
+    filter: Option<String>,
+    start_index: Option<String>,
+    count: Option<String>,
+    excluded_attributes: Option<String>,
+}
+
+/// A page window: where to start (0-based) and how many to return.
+struct Page {
+    start_index: usize,
+    count: usize,
+}
+
+impl ListQuery {
+    fn page(&self) -> Result<Page, Response> {
+        let number = |name: &str, raw: &Option<String>, default: i64| -> Result<i64, Response> {
+            match raw.as_deref().map(str::trim) {
+                None | Some("") => Ok(default),
+                Some(text) => text.parse::<i64>().map_err(|_| {
+                    error(
+                        StatusCode::BAD_REQUEST,
+                        Some("invalidValue"),
+                        format!("{name} must be an integer, got [{text}]"),
+                    )
+                }),
+            }
+        };
+        // RFC 7644 §3.4.2.4: startIndex < 1 means 1; a negative count means 0.
+        let start_index = number("startIndex", &self.start_index, 1)?.max(1) as usize;
+        let count =
+            (number("count", &self.count, MAX_COUNT as i64)?.max(0) as usize).min(MAX_COUNT);
+        Ok(Page { start_index, count })
+    }
+
+    fn filter(&self, allowed: &[&str]) -> Result<Option<filter::EqFilter>, Response> {
+        match self.filter.as_deref().map(str::trim) {
+            None | Some("") => Ok(None),
+            Some(text) => filter::parse(text, allowed)
+                .map(Some)
+                .map_err(|detail| error(StatusCode::BAD_REQUEST, Some("invalidFilter"), detail)),
+        }
+    }
+
+    fn excludes(&self, attribute: &str) -> bool {
+        self.excluded_attributes.as_deref().is_some_and(|list| {
+            list.split(',')
+                .any(|a| a.trim().eq_ignore_ascii_case(attribute))
+        })
+    }
+}
+
+/// A `ListResponse` for one page of `all`.
+fn list_response(all: Vec<Value>, page: &Page) -> Response {
+    let total = all.len();
+    let resources: Vec<Value> = all
+        .into_iter()
+        .skip(page.start_index - 1)
+        .take(page.count)
+        .collect();
+    respond(
+        StatusCode::OK,
+        json!({
+            "schemas": [LIST_SCHEMA],
+            "totalResults": total,
+            "startIndex": page.start_index,
+            "itemsPerPage": resources.len(),
+            "Resources": resources,
+        }),
+    )
+}
+
+/// What this SCIM service supports; clients that read it learn the real limits.
+async fn service_provider_config(
+    axum::extract::State(app): axum::extract::State<Arc<App>>,
+    axum::extract::Path(dir): axum::extract::Path<String>,
+) -> Response {
+    let state = app.state();
+    if let Err(response) = check_directory(&state, &dir) {
+        return response;
+    }
+    respond(
+        StatusCode::OK,
+        json!({
+            "schemas": ["urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig"],
+            "patch": {"supported": true},
+            "bulk": {"supported": false, "maxOperations": 0, "maxPayloadSize": 0},
+            "filter": {"supported": true, "maxResults": MAX_COUNT},
+            "changePassword": {"supported": false},
+            "sort": {"supported": false},
+            "etag": {"supported": false},
+            "authenticationSchemes": [{
+                "type": "oauthbearertoken",
+                "name": "OAuth Bearer Token",
+                "description": "Authentication with the directory's API key",
+            }],
+        }),
+    )
+}

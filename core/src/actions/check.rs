@@ -1,0 +1,99 @@
+//! `CHECK`: do the credentials work, do both directories resolve, and through
+//! which system would each named group be changed? Reads only.
+
+use super::groups::{self, Route};
+use super::{step, Ctx, StepExt};
+use crate::report::{StepStatus, System};
+
+/// Runs the check.
+pub(crate) async fn run(ctx: &Ctx, names: &[String]) {
+    let scim_target = format!("SCIM directory {}", ctx.config().scim_directory_id);
+    let (scim_api, admin_api) = (ctx.scim(), ctx.admin());
+    let (scim, admin) = futures::join!(scim_api.probe(), admin_api.directories(None));
+    match scim {
+        Ok(total) => ctx.record(
+            step(
+                &scim_target,
+                "check_scim",
+                StepStatus::Passed,
+                format!("the SCIM API key works; {total} users in the directory"),
+            )
+            .via(System::Scim),
+        ),
+        Err(e) => ctx.record(
+            step(
+                &scim_target,
+                "check_scim",
+                StepStatus::Failed,
+                "the SCIM API did not answer as expected",
+            )
+            .via(System::Scim)
+            .failed(&e),
+        ),
+    }
+    let org_target = format!("organization {}", ctx.config().org_id);
+    match admin {
+        Ok(dirs) if dirs.is_empty() => ctx.record(
+            step(&org_target, "check_admin", StepStatus::Failed, "")
+                .via(System::Admin)
+                .error(crate::report::ReportError {
+                    code: crate::report::ErrorCode::UserNotFound,
+                    message: "the Admin API lists no directory for this organization".into(),
+                }),
+        ),
+        Ok(dirs) => {
+            let ids: Vec<String> = dirs
+                .iter()
+                .map(|d| {
+                    format!(
+                        "{}{}",
+                        d.directory_id,
+                        d.name
+                            .as_ref()
+                            .map(|n| format!(" ({n})"))
+                            .unwrap_or_default()
+                    )
+                })
+                .collect();
+            ctx.record(
+                step(
+                    &org_target,
+                    "check_admin",
+                    StepStatus::Passed,
+                    format!(
+                        "the organization API key works; Admin directories: {}",
+                        ids.join(", ")
+                    ),
+                )
+                .via(System::Admin),
+            );
+            *ctx.directories.lock().expect("directories lock") = Some(dirs);
+        }
+        Err(e) => ctx.record(
+            step(
+                &org_target,
+                "check_admin",
+                StepStatus::Failed,
+                "the Admin API did not answer as expected",
+            )
+            .via(System::Admin)
+            .failed(&e),
+        ),
+    }
+    groups::resolve(ctx, names).await;
+    for name in names {
+        let target = format!("group {name}");
+        match groups::get(ctx, name) {
+            Ok(g) => {
+                let how = match &g.route {
+                    Route::Admin { directory, .. } => format!("admin-managed: memberships change through the Admin API (directory {directory})"),
+                    Route::Scim { .. } => "synced from an identity provider: memberships change through SCIM".to_string(),
+                };
+                ctx.record(
+                    step(target, "resolve_group", StepStatus::Passed, how).via(g.route.system()),
+                );
+            }
+            Err(e) => ctx.record(step(target, "resolve_group", StepStatus::Failed, "").error(e)),
+        }
+    }
+}

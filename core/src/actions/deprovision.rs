@@ -1,0 +1,200 @@
+//! `DEPROVISION_IDENTITY`: remove every group membership, then deactivate. The
+//! account and its history are kept. A user owned by another provisioner is
+//! still deprovisioned — removing a leaver's access is the safe direction —
+//! and the report flags the mismatch.
+
+use std::collections::HashSet;
+
+use serde_json::json;
+
+use super::groups::{self, ResolvedGroup, Route};
+use super::identity::Ownership;
+use super::relationships::{self, Memberships, Person};
+use super::{record_write, step, Ctx, StepExt, WriteMeaning};
+use crate::event::RemovalInput;
+use crate::report::{StepStatus, System};
+use crate::scim::users::active_body;
+
+/// Runs the action.
+pub(crate) async fn run(ctx: &Ctx, input: &RemovalInput) {
+    let Ok(loaded) = relationships::load(ctx, &input.worker).await else {
+        return;
+    };
+    let Some((person, memberships, ownership)) = loaded else {
+        ctx.record(step(
+            super::identity::label(&input.worker),
+            "find_user",
+            StepStatus::NoChange,
+            "no such user in SCIM or the Admin directory: nothing to remove",
+        ));
+        return;
+    };
+    if let Some(Ownership::Foreign(owner)) = &ownership {
+        ctx.warn(format!(
+            "{} is owned by another provisioner (externalId `{owner}`); deprovisioned anyway, since removing a leaver's access is the safe direction",
+            person.label
+        ));
+    }
+    remove_all(ctx, &person, &memberships).await;
+    deactivate(ctx, &person).await;
+}
+
+/// Removes every membership the person has, each through its owning system.
+pub(crate) async fn remove_all(ctx: &Ctx, person: &Person, memberships: &Memberships) {
+    let mut changes: Vec<(ResolvedGroup, bool)> = Vec::new();
+    let mut seen = HashSet::new();
+    // SCIM already named these groups with their SCIM ids: no look-up needed.
+    for (id, name) in &memberships.scim {
+        let name = name.clone().unwrap_or_else(|| id.to_string());
+        seen.insert(name.clone());
+        changes.push((
+            ResolvedGroup {
+                name,
+                route: Route::Scim {
+                    group: id.clone(),
+                    admin_id: None,
+                },
+            },
+            false,
+        ));
+    }
+    let admin_names: Vec<String> = memberships
+        .admin
+        .iter()
+        .filter_map(|(_, n)| n.clone())
+        .filter(|n| !seen.contains(n))
+        .collect();
+    for (id, _) in memberships.admin.iter().filter(|(_, n)| n.is_none()) {
+        ctx.warn(format!(
+            "{} is in Admin group {id}, which has no name; it was not removed",
+            person.label
+        ));
+    }
+    groups::resolve(ctx, &admin_names).await;
+    for name in admin_names {
+        match groups::get(ctx, &name) {
+            Ok(g) => changes.push((g, false)),
+            Err(e) => ctx.record(
+                step(
+                    format!("group {name}"),
+                    "remove_membership",
+                    StepStatus::Failed,
+                    "",
+                )
+                .error(e),
+            ),
+        }
+    }
+    if changes.is_empty() {
+        ctx.record(step(
+            &person.label,
+            "remove_memberships",
+            StepStatus::NoChange,
+            "no group memberships",
+        ));
+        return;
+    }
+    relationships::apply(ctx, person, changes).await;
+}
+
+/// Deactivates through SCIM (`active: false`, which keeps the record), or —
+/// for an account without a SCIM record — suspends it in its Admin directories.
+async fn deactivate(ctx: &Ctx, person: &Person) {
+    let label = &person.label;
+    if let Some(user) = &person.scim_user {
+        if !user.is_active() {
+            ctx.record(
+                step(
+                    label,
+                    "deactivate_user",
+                    StepStatus::NoChange,
+                    "already deactivated",
+                )
+                .via(System::Scim),
+            );
+            return;
+        }
+        let result = ctx.scim().patch_user(&user.id, active_body(false)).await;
+        let status = record_write(
+            ctx,
+            label,
+            "deactivate_user",
+            System::Scim,
+            result,
+            WriteMeaning {
+                done: &[200, 204],
+                no_change: &[],
+            },
+            "deactivate the user",
+        );
+        if matches!(status, StepStatus::Done | StepStatus::Planned) {
+            ctx.audit(
+                "user.deactivated",
+                label,
+                Some(json!({"active": true})),
+                Some(json!({"active": false})),
+            );
+        }
+        return;
+    }
+    let Some(account) = &person.account else {
+        return;
+    };
+    if matches!(
+        person.admin_status.as_deref(),
+        Some("suspended" | "deactivated" | "for_deletion")
+    ) {
+        ctx.record(
+            step(
+                label,
+                "suspend_user",
+                StepStatus::NoChange,
+                "already without access",
+            )
+            .via(System::Admin),
+        );
+        return;
+    }
+    let directories = match ctx.admin().directories(Some(account)).await {
+        Ok(d) => d,
+        Err(e) => {
+            ctx.record(
+                step(
+                    label,
+                    "suspend_user",
+                    StepStatus::Failed,
+                    "could not find the user's directories",
+                )
+                .via(System::Admin)
+                .failed(&e),
+            );
+            return;
+        }
+    };
+    for d in directories {
+        let result = ctx
+            .admin()
+            .set_suspended(&d.directory_id, account, true)
+            .await;
+        let status = record_write(
+            ctx,
+            label,
+            "suspend_user",
+            System::Admin,
+            result,
+            WriteMeaning {
+                done: &[204],
+                no_change: &[],
+            },
+            &format!("suspend access in directory {}", d.directory_id),
+        );
+        if matches!(status, StepStatus::Done | StepStatus::Planned) {
+            ctx.audit(
+                "user.suspended",
+                label,
+                Some(json!({"directory": d.directory_id})),
+                Some(json!({"suspended": true})),
+            );
+        }
+    }
+}

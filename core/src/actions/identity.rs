@@ -1,0 +1,169 @@
+//! Finding the person: SCIM by `externalId` (our HR id) first, then by
+//! `userName` (the work e-mail); who owns the record; and the Atlassian
+//! account id behind it — from the SCIM extension, or else from the Admin
+//! user search, which may lag behind a fresh create.
+
+use std::time::Duration;
+
+use super::{step, Ctx, StepExt};
+use crate::admin::users::AdminUser;
+use crate::event::Worker;
+use crate::ids::{AccountId, Email};
+use crate::report::{ErrorCode, ReportError, StepStatus, System};
+use crate::scim::users::ScimUser;
+use crate::transport::ApiError;
+
+/// Who holds the SCIM record's `externalId`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Ownership {
+    /// Our HR id.
+    Ours,
+    /// Empty: we may adopt it.
+    Unclaimed,
+    /// Another provisioner's id.
+    Foreign(String),
+}
+
+/// The SCIM user found for a worker, and how it was found.
+#[derive(Debug, Clone)]
+pub(crate) struct Found {
+    pub user: ScimUser,
+    pub ownership: Ownership,
+}
+
+/// How a person is named in steps and audit events.
+pub(crate) fn label(worker: &Worker) -> String {
+    match (&worker.email, &worker.hr_id) {
+        (Some(e), _) => format!("user {e}"),
+        (None, Some(h)) => format!("user hrId={h}"),
+        (None, None) => "user".to_string(),
+    }
+}
+
+/// Looks the worker up in SCIM. A failed lookup is recorded as a failed step
+/// and returned as `Err`, so the caller stops without writing.
+pub(crate) async fn find(ctx: &Ctx, worker: &Worker) -> Result<Option<Found>, ()> {
+    let result = find_inner(ctx, worker).await;
+    match result {
+        Ok(found) => {
+            if let Some(f) = &found {
+                ctx.identity(|i| {
+                    i.scim_user_id = Some(f.user.id.to_string());
+                    i.account_id = f
+                        .user
+                        .account_id()
+                        .map(|a| a.to_string())
+                        .or(i.account_id.take());
+                    i.email.get_or_insert_with(|| f.user.user_name.clone());
+                });
+            }
+            Ok(found)
+        }
+        Err(e) => {
+            ctx.record(
+                step(
+                    label(worker),
+                    "find_user",
+                    StepStatus::Failed,
+                    "could not look the user up in SCIM",
+                )
+                .via(System::Scim)
+                .failed(&e),
+            );
+            Err(())
+        }
+    }
+}
+
+async fn find_inner(ctx: &Ctx, worker: &Worker) -> Result<Option<Found>, ApiError> {
+    let scim = ctx.scim();
+    let mut user = None;
+    if let Some(hr) = &worker.hr_id {
+        user = scim.find_user("externalId", hr.as_str()).await?;
+    }
+    if user.is_none() {
+        if let Some(email) = &worker.email {
+            user = scim.find_user("userName", email.as_str()).await?;
+        }
+    }
+    Ok(user.map(|user| {
+        let ownership = match (
+            user.external_id.as_deref().filter(|s| !s.is_empty()),
+            &worker.hr_id,
+        ) {
+            (None, _) => Ownership::Unclaimed,
+            (Some(x), Some(hr)) if x == hr.as_str() => Ownership::Ours,
+            (Some(x), _) => Ownership::Foreign(x.to_string()),
+        };
+        Found { user, ownership }
+    }))
+}
+
+/// The Admin view of the person, by account id when known, else by e-mail.
+pub(crate) async fn admin_user(
+    ctx: &Ctx,
+    account: Option<&AccountId>,
+    email: Option<&Email>,
+) -> Result<Option<AdminUser>, ApiError> {
+    let admin = ctx.admin();
+    if let Some(a) = account {
+        if let Some(u) = admin.find_user_by_id(a).await? {
+            return Ok(Some(u));
+        }
+    }
+    match email {
+        Some(e) => admin.find_user(e).await,
+        None => Ok(None),
+    }
+}
+
+/// Delays between Admin searches for an account SCIM just created. Atlassian
+/// documents no bound on the lag, so we try for about half a minute, within
+/// the call's deadline.
+const VISIBILITY_BACKOFF_MS: [u64; 7] = [200, 400, 800, 1_600, 3_200, 6_400, 12_800];
+
+/// The account id of a SCIM user: the extension if present, else the Admin
+/// search by e-mail, retried with backoff when the user is `fresh`.
+pub(crate) async fn account_id(
+    ctx: &Ctx,
+    user: &ScimUser,
+    fresh: bool,
+) -> Result<AccountId, ReportError> {
+    if let Some(a) = user.account_id() {
+        return Ok(a);
+    }
+    let email = Email::parse(&user.user_name).map_err(|e| ReportError {
+        code: ErrorCode::UnexpectedResponse,
+        message: e.0,
+    })?;
+    let delays: &[u64] = if fresh { &VISIBILITY_BACKOFF_MS } else { &[] };
+    let mut attempt = 0;
+    loop {
+        match ctx.admin().find_user(&email).await {
+            Ok(Some(u)) => {
+                ctx.identity(|i| i.account_id = Some(u.account_id.to_string()));
+                return Ok(u.account_id);
+            }
+            Ok(None) => {}
+            Err(e) => return Err(e.to_report()),
+        }
+        let Some(wait) = delays.get(attempt) else {
+            break;
+        };
+        attempt += 1;
+        if let Some(deadline) = ctx.t.deadline_ms() {
+            if ctx.t.now_ms() + wait >= deadline {
+                break;
+            }
+        }
+        ctx.t.sleeper().sleep(Duration::from_millis(*wait)).await;
+    }
+    Err(ReportError {
+        code: ErrorCode::UserNotFound,
+        message: format!(
+            "the Atlassian account for {} is not visible in the Admin API yet{}; replay the event later",
+            user.user_name,
+            if fresh { " (waited for it after creating the user)" } else { "" }
+        ),
+    })
+}

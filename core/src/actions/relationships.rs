@@ -1,0 +1,408 @@
+//! `MANAGE_RELATIONSHIPS`: add, remove or replace group memberships. Current
+//! memberships are read first (Admin user search with `expand: groups`, and
+//! the SCIM user's `groups`), so a replay writes nothing; the writes then run
+//! concurrently, each through the system that owns its group.
+
+use std::collections::HashSet;
+
+use futures::stream::{self, StreamExt};
+use serde_json::json;
+
+use super::groups::{self, ResolvedGroup, Route};
+use super::identity::{self, Ownership};
+use super::{record_write, step, Ctx, StepExt, WriteMeaning};
+use crate::event::{GroupMode, RelationshipsInput, Worker};
+use crate::ids::{AccountId, AdminGroupId, Email, ScimGroupId, ScimUserId};
+use crate::report::{ErrorCode, ReportError, StepStatus, System};
+use crate::scim::users::ScimUser;
+use crate::transport::Sent;
+
+/// Placeholders used in a dry-run plan for a user that does not exist yet.
+pub(crate) const NEW_SCIM_USER: &str = "NEW_USER_SCIM_ID";
+/// See [`NEW_SCIM_USER`].
+pub(crate) const NEW_ACCOUNT: &str = "NEW_USER_ACCOUNT_ID";
+
+/// The person whose memberships change.
+#[derive(Debug, Clone)]
+pub(crate) struct Person {
+    pub label: String,
+    pub scim_id: Option<ScimUserId>,
+    pub account: Option<AccountId>,
+    /// Created by this call: it has no memberships yet and Admin may lag.
+    pub fresh: bool,
+    /// Will be created when the plan runs (dry run): ids are placeholders.
+    pub planned_new: bool,
+    pub scim_user: Option<ScimUser>,
+    /// The Admin `status` (`active`, `suspended`, `for_deletion`, ...), when read.
+    pub admin_status: Option<String>,
+}
+
+/// The groups a person is in, as each system reports them.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Memberships {
+    pub admin: Vec<(AdminGroupId, Option<String>)>,
+    pub scim: Vec<(ScimGroupId, Option<String>)>,
+}
+
+impl Memberships {
+    pub fn contains(&self, route: &Route) -> bool {
+        match route {
+            Route::Admin { group, .. } => self.admin.iter().any(|(id, _)| id == group),
+            Route::Scim { group, admin_id } => {
+                self.scim.iter().any(|(id, _)| id == group)
+                    || admin_id
+                        .as_ref()
+                        .is_some_and(|a| self.admin.iter().any(|(id, _)| id == a))
+            }
+        }
+    }
+
+    /// Every group name the person is in, each once.
+    pub fn names(&self) -> Vec<String> {
+        let mut seen = HashSet::new();
+        self.admin
+            .iter()
+            .filter_map(|(_, n)| n.clone())
+            .chain(self.scim.iter().filter_map(|(_, n)| n.clone()))
+            .filter(|n| seen.insert(n.clone()))
+            .collect()
+    }
+}
+
+/// Finds the person (SCIM first, then Admin by e-mail) and reads their
+/// memberships. `Ok(None)`: not found anywhere. `Err`: a failed step was
+/// recorded.
+pub(crate) async fn load(
+    ctx: &Ctx,
+    worker: &Worker,
+) -> Result<Option<(Person, Memberships, Option<Ownership>)>, ()> {
+    let found = identity::find(ctx, worker).await?;
+    let label = identity::label(worker);
+    let (scim_user, ownership) = match found {
+        Some(f) => (Some(f.user), Some(f.ownership)),
+        None => (None, None),
+    };
+    let email = scim_user
+        .as_ref()
+        .and_then(|u| Email::parse(&u.user_name).ok())
+        .or_else(|| worker.email.clone());
+    let account = scim_user.as_ref().and_then(ScimUser::account_id);
+    let admin_user = match identity::admin_user(ctx, account.as_ref(), email.as_ref()).await {
+        Ok(u) => u,
+        Err(e) => {
+            ctx.record(
+                step(
+                    &label,
+                    "read_memberships",
+                    StepStatus::Failed,
+                    "could not read the user's groups from the Admin API",
+                )
+                .via(System::Admin)
+                .failed(&e),
+            );
+            return Err(());
+        }
+    };
+    if scim_user.is_none() && admin_user.is_none() {
+        return Ok(None);
+    }
+    let account = account.or_else(|| admin_user.as_ref().map(|u| u.account_id.clone()));
+    if let Some(a) = &account {
+        ctx.identity(|i| i.account_id = Some(a.to_string()));
+    }
+    if let Some(e) = &email {
+        ctx.identity(|i| i.email = Some(e.to_string()));
+    }
+    let admin_status = admin_user.as_ref().and_then(|u| u.status.clone());
+    let memberships = Memberships {
+        admin: admin_user
+            .map(|u| u.groups.into_iter().map(|g| (g.id, g.name)).collect())
+            .unwrap_or_default(),
+        scim: scim_user
+            .as_ref()
+            .map(|u| {
+                u.groups
+                    .iter()
+                    .map(|g| (ScimGroupId::new(g.value.clone()), g.display.clone()))
+                    .collect()
+            })
+            .unwrap_or_default(),
+    };
+    let person = Person {
+        label,
+        scim_id: scim_user.as_ref().map(|u| u.id.clone()),
+        account,
+        fresh: false,
+        planned_new: false,
+        scim_user,
+        admin_status,
+    };
+    Ok(Some((person, memberships, ownership)))
+}
+
+/// Runs the action. `known`: the person as the preceding sync left them.
+pub(crate) async fn run(ctx: &Ctx, input: &RelationshipsInput, known: Option<Person>) {
+    let (person, memberships) = match known {
+        Some(p) if p.fresh || p.planned_new => (p, Memberships::default()),
+        _ => match load(ctx, &input.worker).await {
+            Err(()) => return,
+            Ok(None) => {
+                ctx.record(step(identity::label(&input.worker), "find_user", StepStatus::Failed, "").error(ReportError {
+                    code: ErrorCode::UserNotFound,
+                    message: "the user exists in neither SCIM nor the Admin directory; send a joiner first".into(),
+                }));
+                return;
+            }
+            Ok(Some((_, _, Some(Ownership::Foreign(owner))))) => {
+                ctx.record(step(identity::label(&input.worker), "check_ownership", StepStatus::Failed, "").error(ReportError {
+                    code: ErrorCode::OwnershipConflict,
+                    message: format!("the user's externalId is `{owner}`: another provisioner owns it; sync with `adopt` first"),
+                }));
+                return;
+            }
+            Ok(Some((p, m, _))) => (p, m),
+        },
+    };
+
+    let mut wanted: Vec<String> = input.groups.clone();
+    let current_names = memberships.names();
+    if input.mode == GroupMode::Replace {
+        wanted.extend(
+            current_names
+                .iter()
+                .filter(|n| !input.groups.contains(n))
+                .cloned(),
+        );
+    }
+    groups::resolve(ctx, &wanted).await;
+
+    let mut changes: Vec<(ResolvedGroup, bool)> = Vec::new();
+    for name in &input.groups {
+        match groups::get(ctx, name) {
+            Err(e) => ctx.record(
+                step(
+                    format!("group {name}"),
+                    "resolve_group",
+                    StepStatus::Failed,
+                    "",
+                )
+                .error(e),
+            ),
+            Ok(g) => {
+                let member = memberships.contains(&g.route);
+                let add = input.mode != GroupMode::Remove;
+                if member == add {
+                    ctx.record(
+                        step(
+                            format!("group {name}"),
+                            if add {
+                                "add_membership"
+                            } else {
+                                "remove_membership"
+                            },
+                            StepStatus::NoChange,
+                            if add {
+                                "already a member"
+                            } else {
+                                "not a member"
+                            },
+                        )
+                        .via(g.route.system()),
+                    );
+                } else {
+                    changes.push((g, add));
+                }
+            }
+        }
+    }
+    if input.mode == GroupMode::Replace {
+        for name in current_names.iter().filter(|n| !input.groups.contains(n)) {
+            let in_scope = input.scope.as_ref().is_none_or(|s| s.contains(name));
+            if !in_scope {
+                continue;
+            }
+            match groups::get(ctx, name) {
+                Err(e) => ctx.record(
+                    step(
+                        format!("group {name}"),
+                        "remove_membership",
+                        StepStatus::Failed,
+                        "",
+                    )
+                    .error(e),
+                ),
+                Ok(g) => changes.push((g, false)),
+            }
+        }
+    }
+    apply(ctx, &person, changes).await;
+}
+
+/// Applies membership changes concurrently, within the safety rails: removals
+/// from protected groups are skipped, and more removals than `max_removals`
+/// refuses every removal of the call.
+pub(crate) async fn apply(ctx: &Ctx, person: &Person, changes: Vec<(ResolvedGroup, bool)>) {
+    let safety = &ctx.config().safety;
+    let mut allowed = Vec::new();
+    for (g, add) in changes {
+        if !add && safety.protected_groups.contains(&g.name) {
+            ctx.record(
+                step(
+                    format!("group {}", g.name),
+                    "remove_membership",
+                    StepStatus::Skipped,
+                    "protected group (LCM_PROTECTED_GROUPS): membership kept",
+                )
+                .via(g.route.system()),
+            );
+            ctx.warn(format!(
+                "{} stays in protected group `{}`",
+                person.label, g.name
+            ));
+        } else {
+            allowed.push((g, add));
+        }
+    }
+    let removals = allowed.iter().filter(|(_, add)| !add).count();
+    if removals > safety.max_removals {
+        let names: Vec<String> = allowed
+            .iter()
+            .filter(|(_, add)| !add)
+            .map(|(g, _)| g.name.clone())
+            .collect();
+        ctx.record(step(&person.label, "remove_memberships", StepStatus::Failed, format!("would remove: {}", names.join(", "))).error(ReportError {
+            code: ErrorCode::RemovalCapExceeded,
+            message: format!(
+                "{removals} removals exceed the cap of {} (LCM_MAX_REMOVALS); no membership was removed",
+                safety.max_removals
+            ),
+        }));
+        allowed.retain(|(_, add)| *add);
+    }
+    stream::iter(allowed)
+        .map(|(g, add)| change_one(ctx, person, g, add))
+        .buffer_unordered(ctx.config().concurrency)
+        .collect::<Vec<()>>()
+        .await;
+}
+
+async fn change_one(ctx: &Ctx, person: &Person, g: ResolvedGroup, add: bool) {
+    let target = format!("group {}", g.name);
+    let op = if add {
+        "add_membership"
+    } else {
+        "remove_membership"
+    };
+    let done = if add {
+        format!("add {} to {}", person.label, g.name)
+    } else {
+        format!("remove {} from {}", person.label, g.name)
+    };
+    let system = g.route.system();
+    let status = match &g.route {
+        Route::Admin { group, directory } => {
+            let account = match (&person.account, person.planned_new) {
+                (_, true) => AccountId::new(NEW_ACCOUNT),
+                (Some(a), false) => a.clone(),
+                (None, false) => {
+                    let resolved = match &person.scim_user {
+                        Some(u) => identity::account_id(ctx, u, person.fresh).await,
+                        None => Err(ReportError {
+                            code: ErrorCode::UserNotFound,
+                            message: "no Atlassian account id for this user".into(),
+                        }),
+                    };
+                    match resolved {
+                        Ok(a) => a,
+                        Err(e) => {
+                            ctx.record(
+                                step(&target, op, StepStatus::Failed, "")
+                                    .via(system)
+                                    .error(e),
+                            );
+                            return;
+                        }
+                    }
+                }
+            };
+            let result = ctx
+                .admin()
+                .change_membership(directory, group, &account, add)
+                .await;
+            let result = match result {
+                // 409 on add is "already a member" or a licence limit: read the
+                // membership again rather than guess which.
+                Ok(Sent::Response(r)) if add && r.status == 409 => {
+                    match ctx.admin().find_user_by_id(&account).await {
+                        Ok(Some(u)) if u.groups.iter().any(|x| &x.id == group) => {
+                            ctx.record(
+                                step(
+                                    &target,
+                                    op,
+                                    StepStatus::NoChange,
+                                    "already a member (HTTP 409)",
+                                )
+                                .via(system)
+                                .response(&r),
+                            );
+                            return;
+                        }
+                        _ => Ok(Sent::Response(r)),
+                    }
+                }
+                other => other,
+            };
+            let meaning = if add {
+                WriteMeaning {
+                    done: &[204],
+                    no_change: &[],
+                }
+            } else {
+                WriteMeaning {
+                    done: &[204],
+                    no_change: &[404],
+                }
+            };
+            record_write(ctx, &target, op, system, result, meaning, &done)
+        }
+        Route::Scim { group, .. } => {
+            let user = match (&person.scim_id, person.planned_new) {
+                (_, true) => ScimUserId::new(NEW_SCIM_USER),
+                (Some(id), false) => id.clone(),
+                (None, false) => {
+                    ctx.record(step(&target, op, StepStatus::Failed, "").via(system).error(ReportError {
+                        code: ErrorCode::UserNotFound,
+                        message: format!("`{}` is synced from an identity provider and can only change through SCIM, but the user has no SCIM record", g.name),
+                    }));
+                    return;
+                }
+            };
+            let result = ctx.scim().change_member(group, &user, add).await;
+            record_write(
+                ctx,
+                &target,
+                op,
+                system,
+                result,
+                WriteMeaning {
+                    done: &[200, 204],
+                    no_change: &[],
+                },
+                &done,
+            )
+        }
+    };
+    if matches!(status, StepStatus::Done | StepStatus::Planned) {
+        let (action, before, after) = if add {
+            ("membership.added", false, true)
+        } else {
+            ("membership.removed", true, false)
+        };
+        ctx.audit(
+            action,
+            &format!("{} in {}", person.label, g.name),
+            Some(json!({"member": before})),
+            Some(json!({"member": after})),
+        );
+    }
+}

@@ -1,0 +1,294 @@
+//! `SYNC_IDENTITIES`: create the user, or update exactly the attributes that
+//! differ. A create answered 409 is looked up and adopted; a create whose
+//! outcome is unknown is looked up before it is ever sent again.
+
+use serde_json::{json, Value};
+
+use super::identity::{self, Found, Ownership};
+use super::relationships::{Person, NEW_ACCOUNT, NEW_SCIM_USER};
+use super::{record_write, step, Ctx, StepExt, WriteMeaning};
+use crate::event::SyncInput;
+use crate::report::{ErrorCode, ReportError, StepStatus, System};
+use crate::scim::users::{active_body, patch_body, user_from, Created, DesiredUser, ScimUser};
+use crate::transport::Sent;
+
+/// The SCIM attributes HR wants for this worker.
+pub fn desired(input: &SyncInput) -> DesiredUser {
+    let w = &input.worker;
+    DesiredUser {
+        user_name: w.email.as_ref().map(|e| e.to_string()).unwrap_or_default(),
+        external_id: w.hr_id.as_ref().map(|h| h.to_string()).unwrap_or_default(),
+        given_name: w.given_name.clone(),
+        family_name: w.family_name.clone(),
+        display_name: w.display_name.clone(),
+        title: w.title.clone(),
+        department: w.department.clone(),
+        organization: w.organization.clone(),
+        timezone: w.timezone.clone(),
+        preferred_language: w.preferred_language.clone(),
+    }
+}
+
+/// Runs the action; returns the person for a following membership change, or
+/// `None` when the identity could not be established.
+pub(crate) async fn run(ctx: &Ctx, input: &SyncInput) -> Option<Person> {
+    let want = desired(input);
+    let label = identity::label(&input.worker);
+    ctx.identity(|i| {
+        i.email = Some(want.user_name.clone());
+        i.hr_id = Some(want.external_id.clone());
+    });
+    let found = identity::find(ctx, &input.worker).await.ok()?;
+    let (user, fresh) = match found {
+        Some(f) => (update(ctx, input, &want, &label, f).await?, false),
+        None if !input.allow_create => {
+            ctx.record(step(&label, "find_user", StepStatus::Failed, "").via(System::Scim).error(ReportError {
+                code: ErrorCode::UserNotFound,
+                message: "no SCIM user has this hrId or e-mail, and this event may not create one (send a joiner or rehire)".into(),
+            }));
+            return None;
+        }
+        None => match create(ctx, input, &want, &label).await? {
+            CreateResult::Created(u) => (u, true),
+            CreateResult::Existing(f) => (update(ctx, input, &want, &label, f).await?, false),
+            CreateResult::Planned => {
+                return Some(Person {
+                    label,
+                    scim_id: Some(crate::ids::ScimUserId::new(NEW_SCIM_USER)),
+                    account: Some(crate::ids::AccountId::new(NEW_ACCOUNT)),
+                    fresh: true,
+                    planned_new: true,
+                    scim_user: None,
+                    admin_status: None,
+                })
+            }
+        },
+    };
+    ctx.identity(|i| {
+        i.scim_user_id = Some(user.id.to_string());
+        if let Some(a) = user.account_id() {
+            i.account_id = Some(a.to_string());
+        }
+    });
+    Some(Person {
+        label,
+        scim_id: Some(user.id.clone()),
+        account: user.account_id(),
+        fresh,
+        planned_new: false,
+        scim_user: Some(user),
+        admin_status: None,
+    })
+}
+
+enum CreateResult {
+    Created(ScimUser),
+    Existing(Found),
+    Planned,
+}
+
+async fn create(
+    ctx: &Ctx,
+    input: &SyncInput,
+    want: &DesiredUser,
+    label: &str,
+) -> Option<CreateResult> {
+    // At most two sends: a second only after a look-up proved the first did not land.
+    for round in 0..2 {
+        match ctx.scim().create_user(want).await {
+            Ok((Created::User(u), attempts)) => {
+                let mut s = step(
+                    label,
+                    "create_user",
+                    StepStatus::Done,
+                    "created the SCIM user",
+                )
+                .via(System::Scim);
+                s.http_status = Some(201);
+                s.attempts = attempts;
+                ctx.record(s);
+                ctx.audit("user.created", label, None, Some(want.create_body()));
+                return Some(CreateResult::Created(*u));
+            }
+            Ok((Created::Planned, _)) => {
+                ctx.record(
+                    step(
+                        label,
+                        "create_user",
+                        StepStatus::Planned,
+                        "would create the SCIM user",
+                    )
+                    .via(System::Scim),
+                );
+                ctx.audit("user.created", label, None, Some(want.create_body()));
+                return Some(CreateResult::Planned);
+            }
+            Ok((Created::Conflict, attempts)) => {
+                return match identity::find(ctx, &input.worker).await.ok()? {
+                    Some(f) => {
+                        let mut s = step(
+                            label,
+                            "create_user",
+                            StepStatus::NoChange,
+                            "the user already exists (HTTP 409); adopting it",
+                        )
+                        .via(System::Scim);
+                        s.http_status = Some(409);
+                        s.attempts = attempts;
+                        ctx.record(s);
+                        Some(CreateResult::Existing(f))
+                    }
+                    None => {
+                        let mut s = step(label, "create_user", StepStatus::Failed, "").via(System::Scim).error(ReportError {
+                            code: ErrorCode::Conflict,
+                            message: "Atlassian answered 409 (user exists) but no SCIM user has this e-mail or hrId; a stale SCIM record may hold the address".into(),
+                        });
+                        s.http_status = Some(409);
+                        ctx.record(s);
+                        None
+                    }
+                };
+            }
+            Err(e) if e.code == ErrorCode::OutcomeUnknown && round == 0 => {
+                ctx.warn(format!(
+                    "creating {label}: {}; looked the user up before trying again",
+                    e.message
+                ));
+                if let Some(f) = identity::find(ctx, &input.worker).await.ok()? {
+                    return Some(CreateResult::Existing(f));
+                }
+            }
+            Err(e) => {
+                ctx.record(
+                    step(label, "create_user", StepStatus::Failed, "")
+                        .via(System::Scim)
+                        .failed(&e),
+                );
+                return None;
+            }
+        }
+    }
+    None
+}
+
+async fn update(
+    ctx: &Ctx,
+    input: &SyncInput,
+    want: &DesiredUser,
+    label: &str,
+    found: Found,
+) -> Option<ScimUser> {
+    let Found { user, ownership } = found;
+    let set_external_id = match &ownership {
+        Ownership::Ours => true,
+        Ownership::Unclaimed => {
+            ctx.warn(format!(
+                "{label} had no externalId; adopted it as hrId {}",
+                want.external_id
+            ));
+            true
+        }
+        Ownership::Foreign(owner) if input.adopt => {
+            ctx.warn(format!(
+                "{label} belonged to another provisioner (externalId `{owner}`); adopted as told"
+            ));
+            true
+        }
+        Ownership::Foreign(owner) => {
+            ctx.record(step(label, "update_user", StepStatus::Failed, "").via(System::Scim).error(ReportError {
+                code: ErrorCode::OwnershipConflict,
+                message: format!(
+                    "the SCIM user's externalId is `{owner}`, not `{}`: another provisioner owns it; nothing was changed (set options.adopt to take it over)",
+                    want.external_id
+                ),
+            }));
+            return None;
+        }
+    };
+    let changes = want.diff(&user, set_external_id);
+    let mut current = user.clone();
+    if changes.is_empty() {
+        ctx.record(
+            step(
+                label,
+                "update_user",
+                StepStatus::NoChange,
+                "attributes already match",
+            )
+            .via(System::Scim),
+        );
+    } else {
+        let paths: Vec<&str> = changes.iter().map(|c| c.path).collect();
+        let before: Value = changes
+            .iter()
+            .map(|c| (c.path.to_string(), json!(c.before)))
+            .collect::<serde_json::Map<_, _>>()
+            .into();
+        let after: Value = changes
+            .iter()
+            .map(|c| (c.path.to_string(), json!(c.after)))
+            .collect::<serde_json::Map<_, _>>()
+            .into();
+        let result = ctx.scim().patch_user(&user.id, patch_body(&changes)).await;
+        if let Ok(Sent::Response(r)) = &result {
+            if let Some(u) = user_from(r).filter(|_| r.is_success()) {
+                current = u;
+            }
+        }
+        let status = record_write(
+            ctx,
+            label,
+            "update_user",
+            System::Scim,
+            result,
+            WriteMeaning {
+                done: &[200, 204],
+                no_change: &[],
+            },
+            &format!("update {}", paths.join(", ")),
+        );
+        if status == StepStatus::Failed {
+            return None;
+        }
+        ctx.audit("user.updated", label, Some(before), Some(after));
+    }
+    if input.reactivate && !current.is_active() {
+        let result = ctx.scim().patch_user(&user.id, active_body(true)).await;
+        let status = record_write(
+            ctx,
+            label,
+            "reactivate_user",
+            System::Scim,
+            result,
+            WriteMeaning {
+                done: &[200, 204],
+                no_change: &[],
+            },
+            "reactivate the user",
+        );
+        if status == StepStatus::Failed {
+            return None;
+        }
+        ctx.audit(
+            "user.reactivated",
+            label,
+            Some(json!({"active": false})),
+            Some(json!({"active": true})),
+        );
+    } else if input.reactivate {
+        ctx.record(
+            step(
+                label,
+                "reactivate_user",
+                StepStatus::NoChange,
+                "already active",
+            )
+            .via(System::Scim),
+        );
+    } else if !current.is_active() {
+        ctx.warn(format!(
+            "{label} is deactivated; only a rehire reactivates a user"
+        ));
+    }
+    Some(current)
+}

@@ -1,0 +1,87 @@
+//! Admin user search (find an account by e-mail, list its groups) and
+//! directory-level suspend and restore.
+
+use serde::Deserialize;
+use serde_json::json;
+
+use super::Admin;
+use crate::ids::{AccountId, AdminDirectoryId, AdminGroupId, Email};
+use crate::report::System;
+use crate::transport::{segment, ApiError, ApiRequest, Kind, Sent};
+
+/// An account as the Admin API describes it.
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct AdminUser {
+    /// Account id.
+    pub account_id: AccountId,
+    /// E-mail.
+    #[serde(default)]
+    pub email: Option<String>,
+    /// `active`, `inactive` or `closed`.
+    #[serde(default)]
+    pub account_status: Option<String>,
+    /// `active`, `suspended`, `not_invited`, `deactivated`, `for_deletion`.
+    #[serde(default)]
+    pub status: Option<String>,
+    /// Groups, with `expand: ["groups"]`.
+    #[serde(default)]
+    pub groups: Vec<AdminUserGroup>,
+}
+
+/// A group reference inside a user.
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+pub struct AdminUserGroup {
+    /// Admin group id.
+    pub id: AdminGroupId,
+    /// Name (nullable in the spec).
+    #[serde(default)]
+    pub name: Option<String>,
+}
+
+impl Admin<'_> {
+    /// Finds the account with this e-mail, with its groups.
+    pub async fn find_user(&self, email: &Email) -> Result<Option<AdminUser>, ApiError> {
+        let body = json!({"emails": [email.as_str()], "expand": ["groups"], "limit": 10});
+        let path = format!("{}/directories/-/users/search", self.org_path());
+        let users: Vec<AdminUser> = self.search_all(path, body).await?;
+        Ok(users
+            .into_iter()
+            .find(|u| u.email.as_deref().is_some_and(|e| email.eq_ignore_case(e))))
+    }
+
+    /// Finds the account with this id, with its groups.
+    pub async fn find_user_by_id(
+        &self,
+        account: &AccountId,
+    ) -> Result<Option<AdminUser>, ApiError> {
+        let body = json!({"accountIds": [account.as_str()], "expand": ["groups"], "limit": 10});
+        let path = format!("{}/directories/-/users/search", self.org_path());
+        let users: Vec<AdminUser> = self.search_all(path, body).await?;
+        Ok(users.into_iter().find(|u| &u.account_id == account))
+    }
+
+    /// Suspends (`true`) or restores (`false`) an account's access in a directory.
+    pub async fn set_suspended(
+        &self,
+        directory: &AdminDirectoryId,
+        account: &AccountId,
+        suspend: bool,
+    ) -> Result<Sent, ApiError> {
+        let verb = if suspend { "suspend" } else { "restore" };
+        let path = format!(
+            "{}/directories/{}/users/{}/{verb}",
+            self.org_path(),
+            segment(directory.as_str()),
+            segment(account.as_str())
+        );
+        self.t
+            .write(ApiRequest::new(
+                System::Admin,
+                http::Method::POST,
+                path,
+                Kind::Write,
+            ))
+            .await
+    }
+}

@@ -1,0 +1,199 @@
+//! The entry point every host calls: [`Lcm`] holds the configuration and the
+//! injected HTTP client, sleeper and clock; [`Lcm::run`] executes a validated
+//! [`Request`] and always returns a [`Report`] — failures included — so hosts
+//! only shape output.
+
+use std::sync::Arc;
+
+use crate::actions::{self, step, Ctx};
+use crate::clock::{rfc3339, Clock, Sleep};
+use crate::config::Config;
+use crate::event::{parse_request, ActionCall, InputError, Request};
+use crate::http::HttpClient;
+use crate::report::{ErrorCode, Report, ReportError, StepStatus};
+use crate::transport::Transport;
+
+/// Per-call options from the host.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RunOptions {
+    /// Epoch milliseconds by which the call must be finished (the Lambda's
+    /// remaining time); bounds every retry and wait.
+    pub deadline_ms: Option<u64>,
+    /// Plan instead of execute, whatever the request says (`lcm plan`, `POST /v1/plan`).
+    pub dry_run: bool,
+}
+
+/// The engine.
+#[derive(Clone)]
+pub struct Lcm {
+    config: Arc<Config>,
+    http: Arc<dyn HttpClient>,
+    sleep: Arc<dyn Sleep>,
+    clock: Arc<dyn Clock>,
+}
+
+impl std::fmt::Debug for Lcm {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Lcm")
+            .field("config", &self.config)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Lcm {
+    /// An engine over a host's HTTP client, sleeper and clock.
+    pub fn new(
+        config: Config,
+        http: Arc<dyn HttpClient>,
+        sleep: Arc<dyn Sleep>,
+        clock: Arc<dyn Clock>,
+    ) -> Self {
+        Lcm {
+            config: Arc::new(config),
+            http,
+            sleep,
+            clock,
+        }
+    }
+
+    /// An engine with the native reqwest client, tokio sleeper and system clock.
+    #[cfg(feature = "reqwest")]
+    pub fn native(config: Config) -> Result<Self, crate::http::TransportError> {
+        let http = crate::native::ReqwestClient::new()?;
+        Ok(Lcm::new(
+            config,
+            Arc::new(http),
+            Arc::new(crate::native::TokioSleep),
+            Arc::new(crate::clock::SystemClock),
+        ))
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// Parses a JSON request (event or direct call) and runs it.
+    pub async fn run_json(
+        &self,
+        input: &serde_json::Value,
+        options: RunOptions,
+    ) -> Result<Report, InputError> {
+        let request = parse_request(input)?;
+        Ok(self.run(&request, options).await)
+    }
+
+    /// Runs a validated request.
+    pub async fn run(&self, request: &Request, options: RunOptions) -> Report {
+        let started = self.clock.now_ms();
+        let safety = &self.config.safety;
+        let dry_run = request.dry_run || options.dry_run || safety.dry_run_only;
+        let transport = Transport::new(
+            self.http.clone(),
+            self.sleep.clone(),
+            self.clock.clone(),
+            self.config.clone(),
+            options.deadline_ms,
+            dry_run,
+        );
+        let ctx = Ctx::new(transport);
+        let mut error = None;
+        let wants_delete = request
+            .calls
+            .iter()
+            .any(|c| matches!(c, ActionCall::Delete(_)));
+        if wants_delete && !safety.allow_delete {
+            error = Some(ReportError {
+                code: ErrorCode::ActionDisabled,
+                message: "DELETE_IDENTITY is disabled: set LCM_ALLOW_DELETE=true to permit permanent deletion (nothing was sent to Atlassian)".into(),
+            });
+        } else {
+            if safety.dry_run_only && !(request.dry_run || options.dry_run) {
+                ctx.warn(
+                    "dry-run-only mode (LCM_DRY_RUN_ONLY): the changes were planned, not made",
+                );
+            }
+            self.execute(&ctx, request).await;
+        }
+        let (transport, collected) = ctx.into_collected();
+        let (api_calls, retries) = transport.counts();
+        let outcome = Report::derive_outcome(&collected.steps, error.as_ref());
+        let mut identity = collected.identity;
+        if let Some(w) = request.calls.iter().find_map(worker_of) {
+            identity.hr_id = identity
+                .hr_id
+                .or_else(|| w.hr_id.as_ref().map(|h| h.to_string()));
+            identity.email = identity
+                .email
+                .or_else(|| w.email.as_ref().map(|e| e.to_string()));
+        }
+        Report {
+            actions: request.calls.iter().map(ActionCall::kind).collect(),
+            lifecycle: request.lifecycle.map(|l| l.as_str().to_string()),
+            event_id: request.event_id.clone(),
+            identity,
+            outcome,
+            dry_run,
+            error,
+            steps: collected.steps,
+            audit: collected.audit,
+            plan: transport.take_plan(),
+            warnings: collected.warnings,
+            api_calls,
+            retries,
+            started_at: rfc3339(started),
+            duration_ms: self.clock.now_ms().saturating_sub(started),
+        }
+    }
+
+    async fn execute(&self, ctx: &Ctx, request: &Request) {
+        let mut person = None;
+        let mut identity_failed = false;
+        for call in &request.calls {
+            match call {
+                ActionCall::Sync(input) => {
+                    // Group resolution needs only the names: do it while the
+                    // user is looked up and written, to save round trips.
+                    let names: Vec<String> = request
+                        .calls
+                        .iter()
+                        .filter_map(|c| match c {
+                            ActionCall::Relationships(r) => Some(r.groups.clone()),
+                            _ => None,
+                        })
+                        .flatten()
+                        .collect();
+                    let (p, ()) = futures::join!(
+                        actions::sync::run(ctx, input),
+                        actions::groups::resolve(ctx, &names)
+                    );
+                    identity_failed = p.is_none();
+                    person = p;
+                }
+                ActionCall::Relationships(input) if identity_failed => {
+                    ctx.record(step(
+                        actions::identity::label(&input.worker),
+                        "manage_relationships",
+                        StepStatus::Skipped,
+                        "not attempted: the identity could not be synced",
+                    ));
+                }
+                ActionCall::Relationships(input) => {
+                    actions::relationships::run(ctx, input, person.take()).await
+                }
+                ActionCall::Deprovision(input) => actions::deprovision::run(ctx, input).await,
+                ActionCall::Delete(input) => actions::delete::run(ctx, input).await,
+                ActionCall::Check { groups } => actions::check::run(ctx, groups).await,
+            }
+        }
+    }
+}
+
+fn worker_of(call: &ActionCall) -> Option<&crate::event::Worker> {
+    match call {
+        ActionCall::Sync(s) => Some(&s.worker),
+        ActionCall::Relationships(r) => Some(&r.worker),
+        ActionCall::Deprovision(r) | ActionCall::Delete(r) => Some(&r.worker),
+        ActionCall::Check { .. } => None,
+    }
+}

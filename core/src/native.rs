@@ -1,0 +1,94 @@
+//! Native host pieces behind the `reqwest` feature: an [`HttpClient`] over
+//! reqwest (rustls, no redirects, a connect timeout) and a [`Sleep`] over tokio.
+//! The per-request timeout is the engine's own (see `transport`), so every host
+//! gets the same one.
+
+use std::time::Duration;
+
+use crate::clock::Sleep;
+use crate::http::{HttpClient, HttpRequest, HttpResponse, TransportError};
+use crate::platform::BoxFuture;
+
+/// reqwest-backed client. Cheap to clone; build once per process and share.
+#[derive(Clone, Debug)]
+pub struct ReqwestClient {
+    inner: reqwest::Client,
+}
+
+impl ReqwestClient {
+    /// A client that never follows redirects and gives up connecting after 10 s.
+    pub fn new() -> Result<Self, TransportError> {
+        let inner = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .connect_timeout(Duration::from_secs(10))
+            .pool_idle_timeout(Duration::from_secs(50))
+            .user_agent(concat!("atlassian-lcm/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| TransportError::Other(format!("cannot build the HTTP client: {e}")))?;
+        Ok(ReqwestClient { inner })
+    }
+}
+
+impl HttpClient for ReqwestClient {
+    fn execute(&self, request: HttpRequest) -> BoxFuture<'_, Result<HttpResponse, TransportError>> {
+        Box::pin(async move {
+            let (parts, body) = request.into_parts();
+            let url = parts.uri.to_string();
+            let req = self
+                .inner
+                .request(parts.method, &url)
+                .headers(parts.headers)
+                .body(body);
+            let resp = req.send().await.map_err(|e| classify(&e))?;
+            let mut builder = http::Response::builder().status(resp.status());
+            for (name, value) in resp.headers() {
+                builder = builder.header(name, value);
+            }
+            let bytes = resp.bytes().await.map_err(|e| classify(&e))?;
+            builder
+                .body(bytes.to_vec())
+                .map_err(|e| TransportError::Other(e.to_string()))
+        })
+    }
+}
+
+/// reqwest errors print the URL but never headers, so the message is safe.
+fn classify(e: &reqwest::Error) -> TransportError {
+    if e.is_timeout() {
+        TransportError::Timeout(10_000)
+    } else if e.is_connect() || e.is_request() || e.is_body() {
+        TransportError::Connection(e.without_url_string())
+    } else {
+        TransportError::Other(e.without_url_string())
+    }
+}
+
+trait WithoutUrl {
+    fn without_url_string(&self) -> String;
+}
+
+impl WithoutUrl for reqwest::Error {
+    fn without_url_string(&self) -> String {
+        let mut s = self.to_string();
+        if let Some(url) = self.url() {
+            s = s.replace(url.as_str(), "");
+        }
+        let mut source = std::error::Error::source(self);
+        while let Some(inner) = source {
+            s.push_str(": ");
+            s.push_str(&inner.to_string());
+            source = inner.source();
+        }
+        s
+    }
+}
+
+/// tokio-backed sleeper.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct TokioSleep;
+
+impl Sleep for TokioSleep {
+    fn sleep(&self, duration: Duration) -> BoxFuture<'_, ()> {
+        Box::pin(tokio::time::sleep(duration))
+    }
+}

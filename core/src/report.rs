@@ -1,0 +1,401 @@
+//! The one report type every host returns: what was asked, who it concerned,
+//! every step with its result, the audit trail, the plan (in a dry run) and the
+//! API calls it cost. JSON field names are camelCase everywhere.
+//!
+//! The outcome is derived from the steps, never set by hand, so a report cannot
+//! claim success while a step failed.
+
+use serde::{Deserialize, Serialize};
+
+/// The actions of the product.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum ActionKind {
+    /// Create the user or update the attributes that differ.
+    SyncIdentities,
+    /// Add or remove group memberships.
+    ManageRelationships,
+    /// Remove every membership, then deactivate.
+    DeprovisionIdentity,
+    /// Permanent removal.
+    DeleteIdentity,
+    /// Health: credentials, directories, groups.
+    Check,
+}
+
+impl ActionKind {
+    /// The wire name, e.g. `SYNC_IDENTITIES`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ActionKind::SyncIdentities => "SYNC_IDENTITIES",
+            ActionKind::ManageRelationships => "MANAGE_RELATIONSHIPS",
+            ActionKind::DeprovisionIdentity => "DEPROVISION_IDENTITY",
+            ActionKind::DeleteIdentity => "DELETE_IDENTITY",
+            ActionKind::Check => "CHECK",
+        }
+    }
+
+    /// Parses a wire name (case-insensitive, `-` or `_`).
+    pub fn parse(name: &str) -> Option<ActionKind> {
+        let n = name.trim().to_ascii_uppercase().replace('-', "_");
+        [
+            ActionKind::SyncIdentities,
+            ActionKind::ManageRelationships,
+            ActionKind::DeprovisionIdentity,
+            ActionKind::DeleteIdentity,
+            ActionKind::Check,
+        ]
+        .into_iter()
+        .find(|a| a.as_str() == n)
+    }
+
+    /// True for actions that can remove access.
+    pub fn is_destructive(self) -> bool {
+        matches!(
+            self,
+            ActionKind::DeprovisionIdentity | ActionKind::DeleteIdentity
+        )
+    }
+}
+
+/// The result of the whole call, derived from its steps.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    /// Every step succeeded and at least one changed something.
+    Succeeded,
+    /// Nothing needed changing.
+    NoChange,
+    /// Some steps changed something and some failed.
+    Partial,
+    /// Nothing changed and something failed (or the call was refused).
+    Failed,
+    /// A dry run: the changes are in `plan`, none was made.
+    Planned,
+}
+
+impl Outcome {
+    /// `succeeded`, `no_change` and `planned` are successes for exit codes.
+    pub fn is_success(self) -> bool {
+        matches!(
+            self,
+            Outcome::Succeeded | Outcome::NoChange | Outcome::Planned
+        )
+    }
+
+    /// The wire name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Succeeded => "succeeded",
+            Outcome::NoChange => "no_change",
+            Outcome::Partial => "partial",
+            Outcome::Failed => "failed",
+            Outcome::Planned => "planned",
+        }
+    }
+}
+
+/// Which Atlassian API a step went through.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum System {
+    /// User provisioning (SCIM).
+    Scim,
+    /// Organizations (Admin) API.
+    Admin,
+    /// User-management API.
+    UserManagement,
+}
+
+/// What one step did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StepStatus {
+    /// The change was made.
+    Done,
+    /// Already as wanted; no write.
+    NoChange,
+    /// Dry run: the write is in the plan.
+    Planned,
+    /// A health check that passed.
+    Passed,
+    /// Deliberately not done (protected group, safety rail); see `detail`.
+    Skipped,
+    /// Attempted and failed; see `error`.
+    Failed,
+}
+
+/// Stable error codes, shared by every host (the wasm host's `Error.code`, the
+/// Lambda's HTTP status mapping, the CLI's messages).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    /// The input is malformed; nothing was sent to Atlassian.
+    InvalidInput,
+    /// The configuration is invalid.
+    InvalidConfig,
+    /// The action is disabled by configuration.
+    ActionDisabled,
+    /// The user belongs to another provisioner.
+    OwnershipConflict,
+    /// More removals than `max_removals` allows.
+    RemovalCapExceeded,
+    /// The user does not exist where it must.
+    UserNotFound,
+    /// A group exists in neither system.
+    GroupNotFound,
+    /// A group name matches only when case is ignored.
+    GroupNameCase,
+    /// Atlassian refused the credentials (401).
+    Unauthorized,
+    /// Atlassian refused the operation (403).
+    Forbidden,
+    /// Atlassian answered with a conflict (409) we could not resolve.
+    Conflict,
+    /// Atlassian answered with another error status.
+    AtlassianError,
+    /// No response (connection, timeout) after the retries allowed.
+    Transport,
+    /// The time budget ran out.
+    DeadlineExceeded,
+    /// A response could not be understood.
+    UnexpectedResponse,
+    /// A write whose outcome is unknown and which was not repeated.
+    OutcomeUnknown,
+}
+
+/// An error attached to a step or to the whole report.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ReportError {
+    /// Stable code.
+    pub code: ErrorCode,
+    /// Human explanation; never contains a credential.
+    pub message: String,
+}
+
+/// One step of an action.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Step {
+    /// What the step concerns: `user ada@example.com`, `group engineering`.
+    pub target: String,
+    /// What was attempted: `create_user`, `add_membership`, ...
+    pub operation: String,
+    /// What happened.
+    pub status: StepStatus,
+    /// A sentence for people.
+    pub detail: String,
+    /// The API used, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub system: Option<System>,
+    /// The final HTTP status, if a request was made.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub http_status: Option<u16>,
+    /// Requests sent for this step (retries included).
+    pub attempts: u32,
+    /// Why it failed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<ReportError>,
+}
+
+/// An entry of the audit trail: a change made (or planned), with before and after.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AuditEvent {
+    /// RFC 3339 time.
+    pub at: String,
+    /// `user.created`, `user.updated`, `membership.added`, ...
+    pub action: String,
+    /// What changed.
+    pub target: String,
+    /// The state before, if it mattered.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub before: Option<serde_json::Value>,
+    /// The state after.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub after: Option<serde_json::Value>,
+    /// True when this was planned in a dry run, not done.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub planned: bool,
+}
+
+/// A write recorded instead of sent, in a dry run.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PlannedRequest {
+    /// HTTP method.
+    pub method: String,
+    /// Full URL.
+    pub url: String,
+    /// JSON body, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub body: Option<serde_json::Value>,
+}
+
+/// Who the call concerned, as far as it was resolved.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Identity {
+    /// HR worker id (SCIM `externalId`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hr_id: Option<String>,
+    /// Work e-mail (SCIM `userName`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    /// SCIM user id.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub scim_user_id: Option<String>,
+    /// Atlassian account id.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub account_id: Option<String>,
+}
+
+/// The report.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Report {
+    /// The actions run, in order (a lifecycle event may run two).
+    pub actions: Vec<ActionKind>,
+    /// The lifecycle of the event, when the call was one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lifecycle: Option<String>,
+    /// The event id, when given.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub event_id: Option<String>,
+    /// Who.
+    pub identity: Identity,
+    /// Derived from the steps.
+    pub outcome: Outcome,
+    /// True when nothing was written on purpose.
+    pub dry_run: bool,
+    /// Why the whole call was refused or stopped, if it was.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<ReportError>,
+    /// Each step.
+    pub steps: Vec<Step>,
+    /// The audit trail.
+    pub audit: Vec<AuditEvent>,
+    /// In a dry run, the writes that would have been sent.
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub plan: Vec<PlannedRequest>,
+    /// Things worth a person's attention that are not failures.
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub warnings: Vec<String>,
+    /// HTTP requests sent to Atlassian (retries included).
+    pub api_calls: u32,
+    /// Of which retries.
+    pub retries: u32,
+    /// Start time, RFC 3339.
+    pub started_at: String,
+    /// Duration in milliseconds.
+    pub duration_ms: u64,
+}
+
+impl Report {
+    /// Derives the outcome from the steps and the report-level error.
+    pub fn derive_outcome(steps: &[Step], error: Option<&ReportError>) -> Outcome {
+        let failed = error.is_some() || steps.iter().any(|s| s.status == StepStatus::Failed);
+        let done = steps
+            .iter()
+            .any(|s| matches!(s.status, StepStatus::Done | StepStatus::Passed));
+        let planned = steps.iter().any(|s| s.status == StepStatus::Planned);
+        match (failed, done, planned) {
+            (true, true, _) | (true, false, true) => Outcome::Partial,
+            (true, false, false) => Outcome::Failed,
+            (false, true, _) => Outcome::Succeeded,
+            (false, false, true) => Outcome::Planned,
+            (false, false, false) => Outcome::NoChange,
+        }
+    }
+
+    /// The first error code in the report (report-level first, then steps).
+    pub fn first_error(&self) -> Option<&ReportError> {
+        self.error
+            .as_ref()
+            .or_else(|| self.steps.iter().find_map(|s| s.error.as_ref()))
+    }
+
+    /// True when Atlassian refused a credential: hosts that cache secrets
+    /// fetch them again and retry once.
+    pub fn has_unauthorized(&self) -> bool {
+        self.error
+            .iter()
+            .chain(self.steps.iter().filter_map(|s| s.error.as_ref()))
+            .any(|e| e.code == ErrorCode::Unauthorized)
+    }
+
+    /// True when every failure is of a kind a later retry could fix (rate
+    /// limits, server errors, time-outs); false when retrying is pointless.
+    pub fn is_transient_failure(&self) -> bool {
+        let errors: Vec<&ReportError> = self
+            .error
+            .iter()
+            .chain(self.steps.iter().filter_map(|s| s.error.as_ref()))
+            .collect();
+        !errors.is_empty()
+            && errors.iter().all(|e| {
+                matches!(
+                    e.code,
+                    ErrorCode::Transport
+                        | ErrorCode::DeadlineExceeded
+                        | ErrorCode::AtlassianError
+                        | ErrorCode::OutcomeUnknown
+                )
+            })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn step(status: StepStatus) -> Step {
+        Step {
+            target: "t".into(),
+            operation: "op".into(),
+            status,
+            detail: String::new(),
+            system: None,
+            http_status: None,
+            attempts: 0,
+            error: None,
+        }
+    }
+
+    #[test]
+    fn outcome_derivation() {
+        use StepStatus::*;
+        let err = ReportError {
+            code: ErrorCode::ActionDisabled,
+            message: "x".into(),
+        };
+        let cases = [
+            (vec![], None, Outcome::NoChange),
+            (vec![NoChange, Skipped], None, Outcome::NoChange),
+            (vec![Done, NoChange], None, Outcome::Succeeded),
+            (vec![Planned, NoChange], None, Outcome::Planned),
+            (vec![Done, Failed], None, Outcome::Partial),
+            (vec![Planned, Failed], None, Outcome::Partial),
+            (vec![NoChange, Failed], None, Outcome::Failed),
+            (vec![], Some(&err), Outcome::Failed),
+        ];
+        for (steps, e, want) in cases {
+            let steps: Vec<Step> = steps.into_iter().map(step).collect();
+            assert_eq!(Report::derive_outcome(&steps, e), want, "{steps:?}");
+        }
+    }
+
+    #[test]
+    fn action_names_round_trip() {
+        assert_eq!(
+            ActionKind::parse("deprovision-identity"),
+            Some(ActionKind::DeprovisionIdentity)
+        );
+        assert_eq!(
+            serde_json::to_string(&ActionKind::SyncIdentities).unwrap(),
+            "\"SYNC_IDENTITIES\""
+        );
+        assert_eq!(ActionKind::parse("NOPE"), None);
+    }
+}

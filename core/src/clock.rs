@@ -49,6 +49,13 @@ impl Clock for SystemClock {
 mod tests {
     #[test]
     fn formats_rfc3339() {
-        assert_eq!(super::rfc3339(1_764_493_200_000), "2025-11-30T09:00:00Z");
+        assert_eq!(
+            super::rfc3339(1_764_493_200_000),
+            "2025-11-30T09:00:00.000Z"
+        );
+        assert_eq!(
+            super::rfc3339(1_764_493_200_390),
+            "2025-11-30T09:00:00.390Z"
+        );
     }
 }

@@ -46,9 +46,29 @@ string_id!(
     ScimGroupId
 );
 string_id!(
-    /// The Admin API group `id`.
+    /// The Admin API group `id`, always in its plain form (see [`AdminGroupId::parse_any`]).
     AdminGroupId
 );
+
+impl AdminGroupId {
+    /// The Admin API names a group by a plain id in group search, but by an
+    /// ARI (`ari:cloud:identity::group/<id>`) in a user's expanded `groups`
+    /// (the spec's own example); both are reduced to the plain id so they compare.
+    pub fn parse_any(value: &str) -> AdminGroupId {
+        match value.strip_prefix("ari:cloud:identity::group/") {
+            Some(id) => AdminGroupId::new(id),
+            None => AdminGroupId::new(value),
+        }
+    }
+
+    /// Deserializes either form (for `#[serde(deserialize_with)]`).
+    pub fn deserialize_any<'de, D: serde::Deserializer<'de>>(
+        d: D,
+    ) -> Result<AdminGroupId, D::Error> {
+        let s = <String as serde::Deserialize>::deserialize(d)?;
+        Ok(AdminGroupId::parse_any(&s))
+    }
+}
 string_id!(
     /// The id in the SCIM URL `.../scim/directory/{id}`.
     ScimDirectoryId
@@ -191,6 +211,14 @@ mod tests {
     fn email_error_names_the_value() {
         let e = Email::parse("nope").unwrap_err();
         assert!(e.0.contains("`nope`"), "{e}");
+    }
+
+    #[test]
+    fn admin_group_ids_compare_across_forms() {
+        assert_eq!(
+            AdminGroupId::parse_any("ari:cloud:identity::group/abc-1"),
+            AdminGroupId::parse_any("abc-1")
+        );
     }
 
     #[test]

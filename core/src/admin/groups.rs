@@ -16,6 +16,7 @@ const NAMES_PER_SEARCH: usize = 100;
 #[serde(rename_all = "camelCase")]
 pub struct AdminGroup {
     /// Admin group id.
+    #[serde(deserialize_with = "AdminGroupId::deserialize_any")]
     pub id: AdminGroupId,
     /// Name.
     pub name: String,

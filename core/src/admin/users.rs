@@ -33,6 +33,7 @@ pub struct AdminUser {
 #[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
 pub struct AdminUserGroup {
     /// Admin group id.
+    #[serde(deserialize_with = "AdminGroupId::deserialize_any")]
     pub id: AdminGroupId,
     /// Name (nullable in the spec).
     #[serde(default)]

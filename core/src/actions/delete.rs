@@ -29,15 +29,27 @@ pub(crate) async fn run(ctx: &Ctx, input: &RemovalInput) {
         ));
         return;
     };
-    if let Some(Ownership::Foreign(owner)) = &ownership {
+    let refusal = match &ownership {
+        Some(Ownership::Foreign(owner)) => Some(format!("the SCIM user's externalId is `{owner}`: another provisioner owns it")),
+        // Deletion is irreversible: without an HR id to compare, ownership is not proven.
+        Some(Ownership::Unverified(owner)) => Some(format!("the SCIM user's externalId is `{owner}` and the input gives no hrId to prove it is ours")),
+        _ => None,
+    };
+    if let Some(why) = refusal {
         if !input.force {
-            ctx.record(step(&label, "delete_user", StepStatus::Failed, "").error(ReportError {
-                code: ErrorCode::OwnershipConflict,
-                message: format!("the SCIM user's externalId is `{owner}`: another provisioner owns it; nothing was deleted (set options.force to delete anyway)"),
-            }));
+            ctx.record(
+                step(&label, "delete_user", StepStatus::Failed, "").error(ReportError {
+                    code: ErrorCode::OwnershipConflict,
+                    message: format!(
+                        "{why}; nothing was deleted (set options.force to delete anyway)"
+                    ),
+                }),
+            );
             return;
         }
-        ctx.warn(format!("{label} is owned by another provisioner (externalId `{owner}`); deleted because options.force was set"));
+        ctx.warn(format!(
+            "{label}: {why}; deleted because options.force was set"
+        ));
     }
     remove_all(ctx, &person, &memberships).await;
 

@@ -30,6 +30,7 @@ pub(crate) async fn run(ctx: &Ctx, input: &RemovalInput) {
         return;
     };
     if let Some(Ownership::Foreign(owner)) = &ownership {
+        // Flagged, not refused: removing a leaver's access is the safe direction.
         ctx.warn(format!(
             "{} is owned by another provisioner (externalId `{owner}`); deprovisioned anyway, since removing a leaver's access is the safe direction",
             person.label

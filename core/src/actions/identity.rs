@@ -22,6 +22,8 @@ pub(crate) enum Ownership {
     Unclaimed,
     /// Another provisioner's id.
     Foreign(String),
+    /// Set, but the input gave no HR id to compare it with.
+    Unverified(String),
 }
 
 /// The SCIM user found for a worker, and how it was found.
@@ -93,7 +95,8 @@ async fn find_inner(ctx: &Ctx, worker: &Worker) -> Result<Option<Found>, ApiErro
         ) {
             (None, _) => Ownership::Unclaimed,
             (Some(x), Some(hr)) if x == hr.as_str() => Ownership::Ours,
-            (Some(x), _) => Ownership::Foreign(x.to_string()),
+            (Some(x), Some(_)) => Ownership::Foreign(x.to_string()),
+            (Some(x), None) => Ownership::Unverified(x.to_string()),
         };
         Found { user, ownership }
     }))

@@ -188,13 +188,14 @@ async fn update(
             ));
             true
         }
-        Ownership::Foreign(owner) if input.adopt => {
+        // Sync always has an HR id, so `Unverified` cannot arise; treated as foreign all the same.
+        Ownership::Foreign(owner) | Ownership::Unverified(owner) if input.adopt => {
             ctx.warn(format!(
                 "{label} belonged to another provisioner (externalId `{owner}`); adopted as told"
             ));
             true
         }
-        Ownership::Foreign(owner) => {
+        Ownership::Foreign(owner) | Ownership::Unverified(owner) => {
             ctx.record(step(label, "update_user", StepStatus::Failed, "").via(System::Scim).error(ReportError {
                 code: ErrorCode::OwnershipConflict,
                 message: format!(

@@ -19,15 +19,16 @@ pub trait Clock: MaybeSendSync {
     fn now_ms(&self) -> u64;
 }
 
-/// Formats epoch milliseconds as an RFC 3339 UTC timestamp for reports.
+/// Formats epoch milliseconds as an RFC 3339 UTC timestamp with exactly three
+/// fractional digits, so timestamps in a report line up and sort as text.
 pub fn rfc3339(ms: u64) -> String {
     let nanos = i128::from(ms) * 1_000_000;
+    let format = time::macros::format_description!(
+        "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z"
+    );
     time::OffsetDateTime::from_unix_timestamp_nanos(nanos)
         .ok()
-        .and_then(|t| {
-            t.format(&time::format_description::well_known::Rfc3339)
-                .ok()
-        })
+        .and_then(|t| t.format(&format).ok())
         .unwrap_or_else(|| ms.to_string())
 }
 

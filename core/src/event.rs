@@ -372,7 +372,7 @@ fn event(w: EventWire) -> Result<Request, InputError> {
 fn plan_lifecycle(
     lifecycle: Lifecycle,
     worker: Worker,
-    access: Option<(Vec<String>, Option<GroupMode>, Option<Vec<String>>)>,
+    access: Option<ParsedAccess>,
     opts: &OptionsWire,
 ) -> Result<Vec<ActionCall>, InputError> {
     let adopt = opts.adopt.unwrap_or(false);

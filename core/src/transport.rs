@@ -376,6 +376,17 @@ impl Transport {
                             attempts: attempt,
                         });
                     }
+                    if req.kind == Kind::Create && matches!(status, 500 | 502 | 504) {
+                        // The server may have created the object before failing.
+                        return Err(ApiError {
+                            code: ErrorCode::OutcomeUnknown,
+                            status: Some(status),
+                            message: format!(
+                                "HTTP {status}: the create may or may not have reached Atlassian"
+                            ),
+                            attempts: attempt,
+                        });
+                    }
                     let (_, body) = resp.into_parts();
                     return Ok(ApiResponse {
                         status,

@@ -76,7 +76,16 @@ pub(crate) async fn load(
     ctx: &Ctx,
     worker: &Worker,
 ) -> Result<Option<(Person, Memberships, Option<Ownership>)>, ()> {
-    let found = identity::find(ctx, worker).await?;
+    // With an e-mail in hand, the Admin search need not wait for SCIM: both
+    // run at once, and the Admin answer is kept if it is the same account.
+    let early_admin = async {
+        match &worker.email {
+            Some(e) => Some(ctx.admin().find_user(e).await),
+            None => None,
+        }
+    };
+    let (found, early_admin) = futures::join!(identity::find(ctx, worker), early_admin);
+    let found = found?;
     let label = identity::label(worker);
     let (scim_user, ownership) = match found {
         Some(f) => (Some(f.user), Some(f.ownership)),
@@ -87,7 +96,18 @@ pub(crate) async fn load(
         .and_then(|u| Email::parse(&u.user_name).ok())
         .or_else(|| worker.email.clone());
     let account = scim_user.as_ref().and_then(ScimUser::account_id);
-    let admin_user = match identity::admin_user(ctx, account.as_ref(), email.as_ref()).await {
+    let early = match early_admin {
+        Some(Ok(Some(u))) if account.as_ref().is_none_or(|a| *a == u.account_id) => {
+            Some(Ok(Some(u)))
+        }
+        Some(Ok(None)) if scim_user.is_none() => Some(Ok(None)),
+        Some(Err(e)) => Some(Err(e)),
+        _ => None,
+    };
+    let admin_user = match match early {
+        Some(answer) => answer,
+        None => identity::admin_user(ctx, account.as_ref(), email.as_ref()).await,
+    } {
         Ok(u) => u,
         Err(e) => {
             ctx.record(

@@ -1,0 +1,284 @@
+//! Failures on the wire: 429 and 503 storms, rate-limit headers, a real
+//! requests-per-second limit, dropped connections, a deadline that runs out,
+//! and an account that shows in the Admin API only after a delay.
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use atlassian_emulator::{Faults, ScriptedFault, Seed};
+use atlassian_lcm::report::{ErrorCode, StepStatus};
+use atlassian_lcm::{Outcome, RunOptions};
+use common::*;
+use serde_json::json;
+
+fn ten_groups() -> serde_json::Value {
+    json!({"groups": ["jira-software-users", "confluence-users", "engineering", "platform-team", "contractors"]})
+}
+
+#[tokio::test]
+async fn a_storm_of_429_500_and_503_is_ridden_out() {
+    let (emu, lcm) = demo(&[]).await;
+    emu.set_faults(Faults {
+        seed: 7,
+        rate_429: 0.2,
+        rate_503: 0.15,
+        rate_500: 0.05,
+        retry_after_secs: Some(0),
+        ..Faults::default()
+    });
+    let r = run(&lcm, &event("joiner", newcomer(), Some(ten_groups()))).await;
+    assert_eq!(r.outcome, Outcome::Succeeded, "{r:#?}");
+    assert!(r.retries > 0, "the storm should have forced retries");
+    let injected = emu.requests().iter().filter(|q| q.injected_fault).count();
+    assert!(injected > 0);
+    let r2 = run(
+        &lcm,
+        &event(
+            "leaver",
+            json!({"hrId": "E3001", "workEmail": "mary.somerville@example.com"}),
+            None,
+        ),
+    )
+    .await;
+    assert_eq!(r2.outcome, Outcome::Succeeded, "{r2:#?}");
+    emu.clear_faults();
+    let state = emu.state();
+    let u = state.user("mary.somerville@example.com").unwrap();
+    assert!(u.groups.is_empty() && !u.scim.as_ref().unwrap().active);
+    // Exactly one user was created despite the faults.
+    assert_eq!(
+        state
+            .users
+            .iter()
+            .filter(|x| x.email == "mary.somerville@example.com")
+            .count(),
+        1
+    );
+}
+
+#[tokio::test]
+async fn a_500_on_create_is_looked_up_then_sent_once_more() {
+    let (emu, lcm) = demo(&[]).await;
+    // The emulator refuses before handling, so the user was not created: the
+    // engine must find that out by looking, then create it exactly once more.
+    emu.set_faults(Faults {
+        script: vec![ScriptedFault {
+            method: Some("POST".into()),
+            path_contains: Some("/Users".into()),
+            status: 500,
+            times: 1,
+            ..Default::default()
+        }],
+        ..Faults::default()
+    });
+    let r = run(&lcm, &event("joiner", newcomer(), None)).await;
+    assert_eq!(r.outcome, Outcome::Succeeded, "{r:#?}");
+    let creates: Vec<u16> = emu
+        .requests()
+        .iter()
+        .filter(|q| q.method == "POST" && q.path.ends_with("/Users"))
+        .map(|q| q.status)
+        .collect();
+    assert_eq!(creates, vec![500, 201]);
+    let lookups_between = emu
+        .requests()
+        .iter()
+        .filter(|q| q.method == "GET" && q.path.ends_with("/Users"))
+        .count();
+    assert_eq!(
+        lookups_between, 4,
+        "two look-ups before the first create, two before the second"
+    );
+}
+
+#[tokio::test]
+async fn x_ratelimit_reset_is_honoured() {
+    let (emu, lcm) = demo(&[]).await;
+    emu.set_faults(Faults {
+        script: vec![ScriptedFault {
+            path_contains: Some("/groups/search".into()),
+            status: 429,
+            times: 1,
+            rate_limit_reset_secs: Some(1),
+            ..Default::default()
+        }],
+        ..Faults::default()
+    });
+    let started = Instant::now();
+    let r = run(
+        &lcm,
+        &event(
+            "joiner",
+            newcomer(),
+            Some(json!({"groups": ["confluence-users"]})),
+        ),
+    )
+    .await;
+    assert_eq!(r.outcome, Outcome::Succeeded, "{r:#?}");
+    assert_eq!(r.retries, 1);
+    // The header names a time about a second ahead; the engine waited for it
+    // rather than its 5 ms test backoff.
+    assert!(
+        started.elapsed() >= Duration::from_millis(500),
+        "{:?}",
+        started.elapsed()
+    );
+}
+
+#[tokio::test]
+async fn a_requests_per_second_limit_slows_but_does_not_fail() {
+    let (emu, lcm) = demo(&[]).await;
+    emu.set_faults(Faults {
+        requests_per_second: Some(4),
+        ..Faults::default()
+    });
+    let r = run(&lcm, &event("joiner", newcomer(), Some(ten_groups()))).await;
+    assert_eq!(r.outcome, Outcome::Succeeded, "{r:#?}");
+    assert!(r.retries > 0);
+    assert_eq!(groups_of(&emu, "mary.somerville@example.com").len(), 5);
+}
+
+#[tokio::test]
+async fn dropped_connections_are_retried() {
+    let (emu, lcm) = demo(&[]).await;
+    emu.set_faults(Faults {
+        script: vec![ScriptedFault {
+            path_contains: Some("/Groups/".into()),
+            status: 0,
+            times: 2,
+            ..Default::default()
+        }],
+        ..Faults::default()
+    });
+    let r = run(
+        &lcm,
+        &event(
+            "joiner",
+            newcomer(),
+            Some(json!({"groups": ["engineering"]})),
+        ),
+    )
+    .await;
+    assert_eq!(r.outcome, Outcome::Succeeded, "{r:#?}");
+    assert_eq!(
+        step_of(&r, "group engineering", "add_membership").attempts,
+        3
+    );
+}
+
+#[tokio::test]
+async fn a_request_failing_past_the_deadline_is_reported_exactly() {
+    let (emu, lcm) = demo(&[]).await;
+    emu.set_faults(Faults {
+        script: vec![ScriptedFault {
+            method: Some("POST".into()),
+            path_contains: Some("/memberships".into()),
+            status: 503,
+            times: 10_000,
+            retry_after_secs: Some(1),
+            ..Default::default()
+        }],
+        ..Faults::default()
+    });
+    let now = atlassian_lcm::clock::Clock::now_ms(&atlassian_lcm::clock::SystemClock);
+    let opts = RunOptions {
+        deadline_ms: Some(now + 2_500),
+        ..Default::default()
+    };
+    let ev = event(
+        "joiner",
+        newcomer(),
+        Some(json!({"groups": ["jira-software-users", "engineering"]})),
+    );
+    let r = lcm.run_json(&ev, opts).await.unwrap();
+    assert_eq!(r.outcome, Outcome::Partial, "{r:#?}");
+    // What changed: the user and the SCIM group. What did not: the Admin group, and why.
+    assert_eq!(
+        step_of(&r, "user mary.somerville@example.com", "create_user").status,
+        StepStatus::Done
+    );
+    assert_eq!(
+        step_of(&r, "group engineering", "add_membership").status,
+        StepStatus::Done
+    );
+    let failed = step_of(&r, "group jira-software-users", "add_membership");
+    assert_eq!(failed.status, StepStatus::Failed);
+    assert_eq!(
+        failed.error.as_ref().unwrap().code,
+        ErrorCode::DeadlineExceeded
+    );
+    assert_eq!(failed.http_status, Some(503));
+    assert!(failed.attempts >= 2, "{failed:?}");
+    assert_eq!(
+        groups_of(&emu, "mary.somerville@example.com"),
+        vec!["engineering"]
+    );
+    assert!(r.is_transient_failure());
+}
+
+#[tokio::test]
+async fn an_account_that_shows_late_in_admin_is_waited_for() {
+    let mut seed = Seed::demo();
+    seed.options.omit_account_id_on_create = true;
+    seed.options.account_visibility_delay_ms = 700;
+    let (emu, lcm) = seeded(seed, &[]).await;
+    let r = run(
+        &lcm,
+        &event(
+            "joiner",
+            newcomer(),
+            Some(json!({"groups": ["jira-software-users"]})),
+        ),
+    )
+    .await;
+    assert_eq!(r.outcome, Outcome::Succeeded, "{r:#?}");
+    assert!(r.identity.account_id.is_some());
+    assert_eq!(
+        groups_of(&emu, "mary.somerville@example.com"),
+        vec!["jira-software-users"]
+    );
+}
+
+#[tokio::test]
+async fn an_account_that_never_shows_is_reported_not_guessed() {
+    let mut seed = Seed::demo();
+    seed.options.omit_account_id_on_create = true;
+    seed.options.account_visibility_delay_ms = 600_000;
+    let (emu, lcm) = seeded(seed, &[]).await;
+    let now = atlassian_lcm::clock::Clock::now_ms(&atlassian_lcm::clock::SystemClock);
+    let ev = event(
+        "joiner",
+        newcomer(),
+        Some(json!({"groups": ["jira-software-users", "engineering"]})),
+    );
+    let r = lcm
+        .run_json(
+            &ev,
+            RunOptions {
+                deadline_ms: Some(now + 2_000),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(r.outcome, Outcome::Partial, "{r:#?}");
+    let e = step_of(&r, "group jira-software-users", "add_membership")
+        .error
+        .clone()
+        .unwrap();
+    assert_eq!(e.code, ErrorCode::UserNotFound);
+    assert!(
+        e.message.contains("not visible in the Admin API"),
+        "{}",
+        e.message
+    );
+    assert_eq!(
+        step_of(&r, "group engineering", "add_membership").status,
+        StepStatus::Done
+    );
+    assert_eq!(
+        groups_of(&emu, "mary.somerville@example.com"),
+        vec!["engineering"]
+    );
+}

@@ -91,6 +91,40 @@ async fn deprovision_without_scim_record_suspends_in_admin() {
 }
 
 #[tokio::test]
+async fn rehire_lifts_an_admin_suspension() {
+    let (emu, lcm) = demo(&[]).await;
+    assert_eq!(
+        run(&lcm, &leaver("margaret.hamilton@example.com"))
+            .await
+            .outcome,
+        Outcome::Succeeded
+    );
+    let margaret = json!({"hrId": "E1030", "workEmail": "margaret.hamilton@example.com", "displayName": "Margaret Hamilton"});
+    let r = run(
+        &lcm,
+        &event(
+            "rehire",
+            margaret,
+            Some(json!({"groups": ["jira-software-users"], "mode": "replace"})),
+        ),
+    )
+    .await;
+    assert_eq!(r.outcome, Outcome::Succeeded, "{r:#?}");
+    assert_eq!(
+        step_of(&r, "user margaret.hamilton@example.com", "restore_access").status,
+        StepStatus::Done
+    );
+    let m = emu
+        .state()
+        .user("margaret.hamilton@example.com")
+        .cloned()
+        .unwrap();
+    assert_eq!(m.status, "active");
+    assert!(m.scim.as_ref().unwrap().active);
+    assert_eq!(m.groups, vec!["jira-software-users"]);
+}
+
+#[tokio::test]
 async fn deprovision_of_a_missing_user_is_no_change() {
     let (emu, lcm) = demo(&[]).await;
     let r = run(&lcm, &leaver("nobody@example.com")).await;

@@ -70,6 +70,11 @@ pub(crate) async fn run(ctx: &Ctx, input: &SyncInput) -> Option<Person> {
             i.account_id = Some(a.to_string());
         }
     });
+    if input.reactivate {
+        if let Some(account) = user.account_id() {
+            restore_access(ctx, &label, &account).await;
+        }
+    }
     Some(Person {
         label,
         scim_id: Some(user.id.clone()),
@@ -292,4 +297,72 @@ async fn update(
         ));
     }
     Some(current)
+}
+
+/// A leaver without a SCIM record was suspended in the Admin directory; a
+/// rehire lifts that too, or the reactivated SCIM user would still have no access.
+async fn restore_access(ctx: &Ctx, label: &str, account: &crate::ids::AccountId) {
+    let suspended = match ctx.admin().find_user_by_id(account).await {
+        Ok(Some(u)) => u.status.as_deref() == Some("suspended"),
+        Ok(None) => false,
+        Err(e) => {
+            ctx.record(
+                step(
+                    label,
+                    "restore_access",
+                    StepStatus::Failed,
+                    "could not read the account's status",
+                )
+                .via(System::Admin)
+                .failed(&e),
+            );
+            return;
+        }
+    };
+    if !suspended {
+        return;
+    }
+    let directories = match ctx.admin().directories(Some(account)).await {
+        Ok(d) => d,
+        Err(e) => {
+            ctx.record(
+                step(
+                    label,
+                    "restore_access",
+                    StepStatus::Failed,
+                    "could not find the account's directories",
+                )
+                .via(System::Admin)
+                .failed(&e),
+            );
+            return;
+        }
+    };
+    for d in directories {
+        let result = ctx
+            .admin()
+            .set_suspended(&d.directory_id, account, false)
+            .await;
+        let detail = format!("restore access in directory {}", d.directory_id);
+        let status = record_write(
+            ctx,
+            label,
+            "restore_access",
+            System::Admin,
+            result,
+            WriteMeaning {
+                done: &[204],
+                no_change: &[],
+            },
+            &detail,
+        );
+        if matches!(status, StepStatus::Done | StepStatus::Planned) {
+            ctx.audit(
+                "user.restored",
+                label,
+                Some(json!({"suspended": true})),
+                Some(json!({"directory": d.directory_id})),
+            );
+        }
+    }
 }

@@ -381,6 +381,9 @@ def check_on_failure_destination(template: dict[str, Any]) -> None:
     on_failure = config.get("DestinationConfig", {}).get("OnFailure", {})
     assert on_failure.get("Type") == "SQS", "asynchronous invocations need an SQS on-failure destination"
     queue_id = _sqs_queue_id(template, on_failure.get("Destination"))
+    # The function sends permanent failures itself, to that same queue (and no other).
+    env_queue = fn["Properties"]["Environment"]["Variables"].get("LCM_FAILURE_QUEUE_URL")
+    assert env_queue == {"Ref": queue_id}, f"LCM_FAILURE_QUEUE_URL must be !Ref {queue_id}, is {env_queue!r}"
     sends = [s for s in function_role_statements(template) if "sqs:SendMessage" in as_list(s["Action"])]
     assert len(sends) == 1 and ref_target(sends[0]["Resource"]) == queue_id, (
         "the role may send to the on-failure queue and nothing else"

@@ -123,6 +123,10 @@ def on_failure_missing(t):
     del _fn(t)["EventInvokeConfig"]["DestinationConfig"]
 
 
+def failure_queue_url_elsewhere(t):
+    _fn(t)["Environment"]["Variables"]["LCM_FAILURE_QUEUE_URL"] = {"Ref": "EventDeadLetterQueue"}
+
+
 def send_to_any_queue(t):
     _statement(t, "SendFailedAsyncInvocationsToFailureQueue")["Resource"] = "*"
 
@@ -199,6 +203,7 @@ MUTATIONS = [
     (pattern_too_broad, cfn.check_event_rule),
     (queue_unencrypted, cfn.check_queues_encrypted),
     (on_failure_missing, cfn.check_on_failure_destination),
+    (failure_queue_url_elsewhere, cfn.check_on_failure_destination),
     (send_to_any_queue, cfn.check_on_failure_destination),
     (admin_statement, cfn.check_no_wildcard_allow),
     (service_wildcard_in_condition_branch, cfn.check_no_wildcard_allow),

@@ -52,34 +52,25 @@ impl HttpClient for ReqwestClient {
     }
 }
 
-/// reqwest errors print the URL but never headers, so the message is safe.
+/// reqwest errors never carry headers; the URL is dropped too, since the
+/// engine reports which request failed in its own words.
 fn classify(e: &reqwest::Error) -> TransportError {
+    let mut message = e.to_string();
+    if let Some(url) = e.url() {
+        message = message.replace(url.as_str(), "");
+    }
+    let mut source = std::error::Error::source(e);
+    while let Some(inner) = source {
+        message.push_str(": ");
+        message.push_str(&inner.to_string());
+        source = inner.source();
+    }
     if e.is_timeout() {
         TransportError::Timeout(10_000)
     } else if e.is_connect() || e.is_request() || e.is_body() {
-        TransportError::Connection(e.without_url_string())
+        TransportError::Connection(message)
     } else {
-        TransportError::Other(e.without_url_string())
-    }
-}
-
-trait WithoutUrl {
-    fn without_url_string(&self) -> String;
-}
-
-impl WithoutUrl for reqwest::Error {
-    fn without_url_string(&self) -> String {
-        let mut s = self.to_string();
-        if let Some(url) = self.url() {
-            s = s.replace(url.as_str(), "");
-        }
-        let mut source = std::error::Error::source(self);
-        while let Some(inner) = source {
-            s.push_str(": ");
-            s.push_str(&inner.to_string());
-            source = inner.source();
-        }
-        s
+        TransportError::Other(message)
     }
 }
 

@@ -144,6 +144,8 @@ pub enum ErrorCode {
     UserNotFound,
     /// A group exists in neither system.
     GroupNotFound,
+    /// Atlassian answered 404 for something other than the user or a group.
+    NotFound,
     /// A group name matches only when case is ignored.
     GroupNameCase,
     /// Atlassian refused the credentials (401).

@@ -119,7 +119,7 @@ impl ApiResponse {
         let code = match self.status {
             401 => ErrorCode::Unauthorized,
             403 => ErrorCode::Forbidden,
-            404 => ErrorCode::UserNotFound,
+            404 => ErrorCode::NotFound,
             409 => ErrorCode::Conflict,
             300..=399 => ErrorCode::UnexpectedResponse,
             _ => ErrorCode::AtlassianError,

@@ -37,7 +37,7 @@ pub(crate) async fn run(ctx: &Ctx, names: &[String]) {
             step(&org_target, "check_admin", StepStatus::Failed, "")
                 .via(System::Admin)
                 .error(crate::report::ReportError {
-                    code: crate::report::ErrorCode::UserNotFound,
+                    code: crate::report::ErrorCode::NotFound,
                     message: "the Admin API lists no directory for this organization".into(),
                 }),
         ),

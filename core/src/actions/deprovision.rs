@@ -73,18 +73,7 @@ pub(crate) async fn remove_all(ctx: &Ctx, person: &Person, memberships: &Members
     }
     groups::resolve(ctx, &admin_names).await;
     for name in admin_names {
-        match groups::get(ctx, &name) {
-            Ok(g) => changes.push((g, false)),
-            Err(e) => ctx.record(
-                step(
-                    format!("group {name}"),
-                    "remove_membership",
-                    StepStatus::Failed,
-                    "",
-                )
-                .error(e),
-            ),
-        }
+        changes.extend(groups::get_or_record(ctx, &name, "remove_membership").map(|g| (g, false)));
     }
     if changes.is_empty() {
         ctx.record(step(
@@ -156,46 +145,5 @@ async fn deactivate(ctx: &Ctx, person: &Person) {
         );
         return;
     }
-    let directories = match ctx.admin().directories(Some(account)).await {
-        Ok(d) => d,
-        Err(e) => {
-            ctx.record(
-                step(
-                    label,
-                    "suspend_user",
-                    StepStatus::Failed,
-                    "could not find the user's directories",
-                )
-                .via(System::Admin)
-                .failed(&e),
-            );
-            return;
-        }
-    };
-    for d in directories {
-        let result = ctx
-            .admin()
-            .set_suspended(&d.directory_id, account, true)
-            .await;
-        let status = record_write(
-            ctx,
-            label,
-            "suspend_user",
-            System::Admin,
-            result,
-            WriteMeaning {
-                done: &[204],
-                no_change: &[],
-            },
-            &format!("suspend access in directory {}", d.directory_id),
-        );
-        if matches!(status, StepStatus::Done | StepStatus::Planned) {
-            ctx.audit(
-                "user.suspended",
-                label,
-                Some(json!({"directory": d.directory_id})),
-                Some(json!({"suspended": true})),
-            );
-        }
-    }
+    super::access::set_suspended(ctx, label, account, true).await;
 }

@@ -9,7 +9,7 @@
 
 use futures::stream::{self, StreamExt};
 
-use super::Ctx;
+use super::{Ctx, StepExt};
 use crate::admin::groups::AdminGroup;
 use crate::ids::{AdminDirectoryId, AdminGroupId, ScimGroupId};
 use crate::report::{ErrorCode, ReportError, System};
@@ -176,6 +176,26 @@ pub(crate) async fn resolve(ctx: &Ctx, names: &[String]) {
         .collect()
         .await;
     ctx.groups.lock().expect("groups lock").extend(results);
+}
+
+/// The cached resolution of `name`; a failure is recorded as a failed step
+/// for `operation` on that group alone, and `None` returned.
+pub(crate) fn get_or_record(ctx: &Ctx, name: &str, operation: &str) -> Option<ResolvedGroup> {
+    match get(ctx, name) {
+        Ok(g) => Some(g),
+        Err(e) => {
+            ctx.record(
+                super::step(
+                    format!("group {name}"),
+                    operation,
+                    crate::report::StepStatus::Failed,
+                    "",
+                )
+                .error(e),
+            );
+            None
+        }
+    }
 }
 
 /// The cached resolution of `name` (call [`resolve`] first).

@@ -3,6 +3,7 @@
 //! the report is built from it at the end, so what the report says is exactly
 //! what was done.
 
+pub mod access;
 pub mod check;
 pub mod delete;
 pub mod deprovision;

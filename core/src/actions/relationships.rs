@@ -196,63 +196,44 @@ pub(crate) async fn run(ctx: &Ctx, input: &RelationshipsInput, known: Option<Per
     }
     groups::resolve(ctx, &wanted).await;
 
+    let add = input.mode != GroupMode::Remove;
+    let operation = if add {
+        "add_membership"
+    } else {
+        "remove_membership"
+    };
     let mut changes: Vec<(ResolvedGroup, bool)> = Vec::new();
     for name in &input.groups {
-        match groups::get(ctx, name) {
-            Err(e) => ctx.record(
+        let Some(g) = groups::get_or_record(ctx, name, "resolve_group") else {
+            continue;
+        };
+        if memberships.contains(&g.route) == add {
+            let detail = if add {
+                "already a member"
+            } else {
+                "not a member"
+            };
+            ctx.record(
                 step(
                     format!("group {name}"),
-                    "resolve_group",
-                    StepStatus::Failed,
-                    "",
+                    operation,
+                    StepStatus::NoChange,
+                    detail,
                 )
-                .error(e),
-            ),
-            Ok(g) => {
-                let member = memberships.contains(&g.route);
-                let add = input.mode != GroupMode::Remove;
-                if member == add {
-                    ctx.record(
-                        step(
-                            format!("group {name}"),
-                            if add {
-                                "add_membership"
-                            } else {
-                                "remove_membership"
-                            },
-                            StepStatus::NoChange,
-                            if add {
-                                "already a member"
-                            } else {
-                                "not a member"
-                            },
-                        )
-                        .via(g.route.system()),
-                    );
-                } else {
-                    changes.push((g, add));
-                }
-            }
+                .via(g.route.system()),
+            );
+        } else {
+            changes.push((g, add));
         }
     }
     if input.mode == GroupMode::Replace {
-        for name in current_names.iter().filter(|n| !input.groups.contains(n)) {
-            let in_scope = input.scope.as_ref().is_none_or(|s| s.contains(name));
-            if !in_scope {
-                continue;
-            }
-            match groups::get(ctx, name) {
-                Err(e) => ctx.record(
-                    step(
-                        format!("group {name}"),
-                        "remove_membership",
-                        StepStatus::Failed,
-                        "",
-                    )
-                    .error(e),
-                ),
-                Ok(g) => changes.push((g, false)),
-            }
+        let in_scope = |n: &String| input.scope.as_ref().is_none_or(|s| s.contains(n));
+        for name in current_names
+            .iter()
+            .filter(|n| !input.groups.contains(n) && in_scope(n))
+        {
+            changes
+                .extend(groups::get_or_record(ctx, name, "remove_membership").map(|g| (g, false)));
         }
     }
     apply(ctx, &person, changes).await;

@@ -322,47 +322,5 @@ async fn restore_access(ctx: &Ctx, label: &str, account: &crate::ids::AccountId)
     if !suspended {
         return;
     }
-    let directories = match ctx.admin().directories(Some(account)).await {
-        Ok(d) => d,
-        Err(e) => {
-            ctx.record(
-                step(
-                    label,
-                    "restore_access",
-                    StepStatus::Failed,
-                    "could not find the account's directories",
-                )
-                .via(System::Admin)
-                .failed(&e),
-            );
-            return;
-        }
-    };
-    for d in directories {
-        let result = ctx
-            .admin()
-            .set_suspended(&d.directory_id, account, false)
-            .await;
-        let detail = format!("restore access in directory {}", d.directory_id);
-        let status = record_write(
-            ctx,
-            label,
-            "restore_access",
-            System::Admin,
-            result,
-            WriteMeaning {
-                done: &[204],
-                no_change: &[],
-            },
-            &detail,
-        );
-        if matches!(status, StepStatus::Done | StepStatus::Planned) {
-            ctx.audit(
-                "user.restored",
-                label,
-                Some(json!({"suspended": true})),
-                Some(json!({"directory": d.directory_id})),
-            );
-        }
-    }
+    super::access::set_suspended(ctx, label, account, false).await;
 }

@@ -61,25 +61,14 @@ impl<'t> Admin<'t> {
         path: String,
         body: Value,
     ) -> Result<Vec<T>, ApiError> {
-        let mut out = Vec::new();
-        let mut cursor: Option<String> = None;
-        for _ in 0..MAX_PAGES {
+        self.all_pages(|cursor| {
             let mut b = body.clone();
-            if let Some(c) = &cursor {
-                b["cursor"] = Value::String(c.clone());
+            if let Some(c) = cursor {
+                b["cursor"] = Value::String(c.to_string());
             }
-            let req = ApiRequest::new(System::Admin, http::Method::POST, path.clone(), Kind::Read)
-                .json(b);
-            let resp = self.t.read(req).await?;
-            let page: Page<T> = expect_json(&resp, System::Admin)?;
-            let empty = page.data.is_empty();
-            out.extend(page.data);
-            cursor = page.links.and_then(|l| l.next).filter(|c| !c.is_empty());
-            if cursor.is_none() || empty {
-                break;
-            }
-        }
-        Ok(out)
+            ApiRequest::new(System::Admin, http::Method::POST, path.clone(), Kind::Read).json(b)
+        })
+        .await
     }
 
     /// GETs a listing page after page, following `links.next`.
@@ -88,17 +77,29 @@ impl<'t> Admin<'t> {
         path: String,
         query: Vec<(String, String)>,
     ) -> Result<Vec<T>, ApiError> {
+        self.all_pages(|cursor| {
+            let mut req =
+                ApiRequest::new(System::Admin, http::Method::GET, path.clone(), Kind::Read);
+            match cursor {
+                // The spec: with a cursor, all other parameters are discarded.
+                Some(c) => req = req.query("cursor", c),
+                None => req.query = query.clone(),
+            }
+            req
+        })
+        .await
+    }
+
+    /// Sends the request for each page (given the cursor of the previous
+    /// answer) until a page has no `links.next` or no data.
+    async fn all_pages<T: DeserializeOwned>(
+        &self,
+        page: impl Fn(Option<&str>) -> ApiRequest,
+    ) -> Result<Vec<T>, ApiError> {
         let mut out = Vec::new();
         let mut cursor: Option<String> = None;
         for _ in 0..MAX_PAGES {
-            let mut req =
-                ApiRequest::new(System::Admin, http::Method::GET, path.clone(), Kind::Read);
-            match &cursor {
-                // The spec: with a cursor, all other parameters are discarded.
-                Some(c) => req = req.query("cursor", c.clone()),
-                None => req.query = query.clone(),
-            }
-            let resp = self.t.read(req).await?;
+            let resp = self.t.read(page(cursor.as_deref())).await?;
             let page: Page<T> = expect_json(&resp, System::Admin)?;
             let empty = page.data.is_empty();
             out.extend(page.data);

@@ -1,0 +1,61 @@
+//! Directory-level access through the Admin API: suspending an account that
+//! has no SCIM record to deactivate (a leaver), and restoring it (a rehire),
+//! in every directory the account belongs to.
+
+use serde_json::json;
+
+use super::{record_write, step, Ctx, StepExt, WriteMeaning};
+use crate::ids::AccountId;
+use crate::report::{StepStatus, System};
+
+/// Suspends (`true`) or restores (`false`) the account in each of its directories.
+pub(crate) async fn set_suspended(ctx: &Ctx, label: &str, account: &AccountId, suspend: bool) {
+    let (operation, verb, audit) = if suspend {
+        ("suspend_user", "suspend", "user.suspended")
+    } else {
+        ("restore_access", "restore", "user.restored")
+    };
+    let directories = match ctx.admin().directories(Some(account)).await {
+        Ok(d) => d,
+        Err(e) => {
+            ctx.record(
+                step(
+                    label,
+                    operation,
+                    StepStatus::Failed,
+                    "could not find the account's directories",
+                )
+                .via(System::Admin)
+                .failed(&e),
+            );
+            return;
+        }
+    };
+    for d in directories {
+        let result = ctx
+            .admin()
+            .set_suspended(&d.directory_id, account, suspend)
+            .await;
+        let detail = format!("{verb} access in directory {}", d.directory_id);
+        let status = record_write(
+            ctx,
+            label,
+            operation,
+            System::Admin,
+            result,
+            WriteMeaning {
+                done: &[204],
+                no_change: &[],
+            },
+            &detail,
+        );
+        if matches!(status, StepStatus::Done | StepStatus::Planned) {
+            ctx.audit(
+                audit,
+                label,
+                Some(json!({"suspended": !suspend})),
+                Some(json!({"suspended": suspend, "directory": d.directory_id})),
+            );
+        }
+    }
+}

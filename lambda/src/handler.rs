@@ -1,0 +1,406 @@
+//! One invocation, start to finish: recognise it, run the engine (reading the
+//! secret again and rerunning once on a 401), shape the answer for whoever
+//! asked, route failures (see [`crate::failure`]), and write one log line and
+//! one metrics line.
+
+use std::time::Instant;
+
+use atlassian_lcm::clock::{rfc3339, Clock, SystemClock};
+use atlassian_lcm::{parse_request, Report, Request, RunOptions};
+use aws_lambda_events::eventbridge::EventBridgeEvent;
+use lambda_runtime::{Context, LambdaEvent};
+use serde_json::{json, Value};
+
+use crate::app::App;
+use crate::error::{HandlerError, HostError};
+use crate::failure::{disposition, Disposition, FailureMessage, FailureReason};
+use crate::http_api::{self, error_body};
+use crate::invocation::{classify, respond, HttpCall, Invocation};
+use crate::metrics::InvocationMetrics;
+
+/// What the engine produced for one invocation.
+#[derive(Debug)]
+pub struct Run {
+    /// The report (of the second run, after a credential refresh).
+    pub report: Report,
+    /// Atlassian requests over both runs.
+    pub api_calls: u64,
+    /// Retries over both runs.
+    pub retries: u64,
+    /// True when a 401 made the host read the secret again and rerun.
+    pub refreshed: bool,
+}
+
+/// Runs a request with the current credentials; on a 401, reads the secret
+/// again (ignoring the TTL), rebuilds the engine and runs the request once
+/// more. The core's actions are idempotent, so the rerun is safe.
+pub async fn run_engine(
+    app: &App,
+    request: &Request,
+    options: RunOptions,
+) -> Result<Run, HostError> {
+    let engine = app.credentials.current().await?;
+    let first = engine.lcm.run(request, options).await;
+    if !(first.has_unauthorized() && app.credentials.can_rotate()) {
+        return Ok(Run {
+            api_calls: first.api_calls.into(),
+            retries: first.retries.into(),
+            report: first,
+            refreshed: false,
+        });
+    }
+    tracing::warn!(
+        generation = engine.generation,
+        "Atlassian refused the credentials (401): reading the secret again and rerunning once"
+    );
+    let fresh = app.credentials.refresh(engine.generation).await?;
+    let mut second = fresh.lcm.run(request, options).await;
+    second.warnings.push(
+        "Atlassian refused the cached credentials (401); the secret was read again and the request run a second time: this report describes the second run".into(),
+    );
+    Ok(Run {
+        api_calls: u64::from(first.api_calls) + u64::from(second.api_calls),
+        retries: u64::from(first.retries) + u64::from(second.retries),
+        report: second,
+        refreshed: true,
+    })
+}
+
+/// What the log line and the metrics say about an invocation.
+#[derive(Debug, Default)]
+struct Summary {
+    event_id: Option<String>,
+    action: Option<String>,
+    outcome: String,
+    route: Option<&'static str>,
+    http_request_id: Option<String>,
+    status: Option<u16>,
+    disposition: Option<&'static str>,
+    error_code: Option<String>,
+    error_field: Option<String>,
+    api_calls: u64,
+    retries: u64,
+    refreshed: bool,
+}
+
+impl Summary {
+    fn from_run(run: &Run) -> Summary {
+        let report = &run.report;
+        Summary {
+            event_id: report.event_id.clone(),
+            action: Some(
+                report
+                    .actions
+                    .iter()
+                    .map(|a| a.as_str())
+                    .collect::<Vec<_>>()
+                    .join("+"),
+            ),
+            outcome: report.outcome.as_str().into(),
+            error_code: report
+                .first_error()
+                .and_then(|e| serde_json::to_value(e.code).ok())
+                .and_then(|v| v.as_str().map(str::to_string)),
+            api_calls: run.api_calls,
+            retries: run.retries,
+            refreshed: run.refreshed,
+            ..Summary::default()
+        }
+    }
+
+    fn rejected(code: &str, field: Option<&str>) -> Summary {
+        Summary {
+            outcome: "rejected".into(),
+            error_code: Some(code.into()),
+            error_field: field.map(str::to_string),
+            ..Summary::default()
+        }
+    }
+
+    fn host(e: &HostError) -> Summary {
+        Summary {
+            outcome: "error".into(),
+            error_code: Some(e.code().into()),
+            error_field: e.field().map(str::to_string),
+            ..Summary::default()
+        }
+    }
+}
+
+/// The function handler: every invocation shape comes through here.
+pub async fn handle(app: &App, event: LambdaEvent<Value>) -> Result<Value, HandlerError> {
+    let started = Instant::now();
+    let (payload, ctx) = event.into_parts();
+    let deadline_ms = app
+        .settings
+        .engine_deadline(ctx.deadline, SystemClock.now_ms());
+    let original = payload.clone();
+    let (source, summary, result) = match classify(payload) {
+        Err(e) => {
+            let summary = Summary::rejected("unknown_invocation", None);
+            ("unknown", summary, Err(HandlerError::UnknownShape(e.0)))
+        }
+        Ok(Invocation::EventBridge(event)) => {
+            let (summary, result) = eventbridge(app, &ctx, *event, &original, deadline_ms).await;
+            ("eventbridge", summary, result)
+        }
+        Ok(Invocation::Http(call)) => {
+            let source = call.flavor.as_str();
+            let (summary, response) = http(app, call, deadline_ms).await;
+            (source, summary, Ok(response))
+        }
+        Ok(Invocation::Direct(value)) => {
+            let (summary, result) = direct(app, &value, deadline_ms).await;
+            ("direct", summary, result)
+        }
+    };
+    let duration_ms = started.elapsed().as_millis() as u64;
+    log_invocation(&ctx, source, &summary, duration_ms, result.as_ref().err());
+    tracing::debug!(
+        lambda_deadline_ms = ctx.deadline,
+        engine_deadline_ms = deadline_ms,
+        "deadline"
+    );
+    InvocationMetrics {
+        action: summary.action.clone().unwrap_or_else(|| "NONE".into()),
+        outcome: summary.outcome.clone(),
+        api_calls: summary.api_calls,
+        retries: summary.retries,
+        duration_ms,
+    }
+    .emit();
+    result
+}
+
+fn log_invocation(
+    ctx: &Context,
+    source: &str,
+    s: &Summary,
+    duration_ms: u64,
+    error: Option<&HandlerError>,
+) {
+    macro_rules! line {
+        ($level:ident) => {
+            tracing::$level!(
+                request_id = %ctx.request_id,
+                source,
+                event_id = s.event_id.as_deref(),
+                action = s.action.as_deref(),
+                route = s.route,
+                http_request_id = s.http_request_id.as_deref(),
+                outcome = %s.outcome,
+                status = s.status,
+                disposition = s.disposition,
+                error_code = s.error_code.as_deref(),
+                error_field = s.error_field.as_deref(),
+                api_calls = s.api_calls,
+                retries = s.retries,
+                credentials_refreshed = s.refreshed,
+                duration_ms,
+                returned_error = error.map(|e| e.to_string()),
+                "invocation"
+            )
+        };
+    }
+    let success = matches!(s.outcome.as_str(), "succeeded" | "no_change" | "planned");
+    if error.is_some() {
+        line!(error)
+    } else if success {
+        line!(info)
+    } else {
+        line!(warn)
+    }
+}
+
+/// EventBridge: asynchronous. Success and permanent failures (queued) return
+/// `Ok`; transient failures return `Err` so Lambda retries.
+async fn eventbridge(
+    app: &App,
+    ctx: &Context,
+    event: EventBridgeEvent<Value>,
+    original: &Value,
+    deadline_ms: u64,
+) -> (Summary, Result<Value, HandlerError>) {
+    let request = match parse_request(&event.detail) {
+        Ok(r) => r,
+        Err(e) => {
+            let mut summary = Summary::rejected("invalid_input", Some(&e.field));
+            summary.event_id = event
+                .detail
+                .get("eventId")
+                .and_then(Value::as_str)
+                .map(str::to_string);
+            let reason = FailureReason::input(&e);
+            let result = permanent(app, ctx, original, reason, None, &mut summary).await;
+            return (summary, result);
+        }
+    };
+    let options = RunOptions {
+        deadline_ms: Some(deadline_ms),
+        dry_run: false,
+    };
+    let run = match run_engine(app, &request, options).await {
+        Ok(run) => run,
+        Err(e) => {
+            let mut summary = Summary::host(&e);
+            summary.event_id = request.event_id.clone();
+            let reason = FailureReason::host(&e);
+            let result = if e.is_transient() {
+                summary.disposition = Some("retry");
+                Err(HandlerError::Transient {
+                    code: reason.code,
+                    message: reason.message,
+                })
+            } else {
+                permanent(app, ctx, original, reason, None, &mut summary).await
+            };
+            return (summary, result);
+        }
+    };
+    let mut summary = Summary::from_run(&run);
+    let result = match disposition(&run.report) {
+        Disposition::Done => {
+            summary.disposition = Some("done");
+            Ok(json!({ "disposition": "done", "report": run.report }))
+        }
+        Disposition::Transient(reason) => {
+            summary.disposition = Some("retry");
+            Err(HandlerError::Transient {
+                code: reason.code,
+                message: reason.message,
+            })
+        }
+        Disposition::Permanent(reason) => {
+            permanent(app, ctx, original, reason, Some(&run.report), &mut summary).await
+        }
+    };
+    (summary, result)
+}
+
+/// A permanent failure of an asynchronous event: to the failure queue and
+/// `Ok`, or — with no queue, or SQS failing — `Err`, so it is not lost.
+async fn permanent(
+    app: &App,
+    ctx: &Context,
+    original: &Value,
+    reason: FailureReason,
+    report: Option<&Report>,
+    summary: &mut Summary,
+) -> Result<Value, HandlerError> {
+    let Some(queue) = &app.failure_queue else {
+        summary.disposition = Some("error_no_queue");
+        tracing::warn!(
+            code = %reason.code,
+            "LCM_FAILURE_QUEUE_URL is not set: returning this permanent failure as an error so that, after Lambda's retries, it reaches the function's failure destination"
+        );
+        return Err(HandlerError::Permanent {
+            code: reason.code,
+            message: reason.message,
+        });
+    };
+    let message = FailureMessage {
+        error: &reason,
+        event: original,
+        report,
+        request_id: &ctx.request_id,
+        function_arn: &ctx.invoked_function_arn,
+        failed_at: rfc3339(SystemClock.now_ms()),
+    };
+    match queue.send(&message).await {
+        Ok(message_id) => {
+            summary.disposition = Some("failure_queued");
+            Ok(
+                json!({ "disposition": "failure_queued", "error": reason, "failureMessageId": message_id, "report": report }),
+            )
+        }
+        Err(sqs_error) => {
+            summary.disposition = Some("error_queue_failed");
+            tracing::error!(
+                code = %reason.code,
+                sqs_error = %sqs_error,
+                "cannot send the permanent failure to the failure queue: returning it as an error so Lambda's failure destination receives it"
+            );
+            Err(HandlerError::Permanent {
+                code: reason.code,
+                message: reason.message,
+            })
+        }
+    }
+}
+
+/// API Gateway and function URLs: synchronous, always answered (never queued).
+async fn http(app: &App, call: HttpCall, deadline_ms: u64) -> (Summary, Value) {
+    let flavor = call.flavor;
+    let (mut summary, answer) = match http_api::prepare(&call) {
+        Err(answer) => {
+            let code = answer.body["error"]["code"]
+                .as_str()
+                .unwrap_or("rejected")
+                .to_string();
+            let field = answer.body["error"]["field"].as_str().map(str::to_string);
+            (Summary::rejected(&code, field.as_deref()), answer)
+        }
+        Ok(job) => {
+            let options = RunOptions {
+                deadline_ms: Some(deadline_ms),
+                dry_run: job.dry_run,
+            };
+            let (mut summary, answer) = match run_engine(app, &job.request, options).await {
+                Ok(run) => (
+                    Summary::from_run(&run),
+                    http_api::answer_report(&run.report),
+                ),
+                Err(e) => (Summary::host(&e), http_api::host_error(&e)),
+            };
+            summary.route = Some(job.route.template());
+            (summary, answer)
+        }
+    };
+    summary.status = Some(answer.status);
+    summary.http_request_id = call.request_id.clone();
+    (summary, respond(flavor, &answer))
+}
+
+/// A direct invocation: synchronous. The report, or `{"error": ...}` for bad
+/// input or configuration; only a credentials outage is an `Err`.
+async fn direct(
+    app: &App,
+    value: &Value,
+    deadline_ms: u64,
+) -> (Summary, Result<Value, HandlerError>) {
+    let request = match parse_request(value) {
+        Ok(r) => r,
+        Err(e) => {
+            return (
+                Summary::rejected("invalid_input", Some(&e.field)),
+                Ok(error_body("invalid_input", Some(&e.field), &e.message)),
+            )
+        }
+    };
+    let options = RunOptions {
+        deadline_ms: Some(deadline_ms),
+        dry_run: false,
+    };
+    match run_engine(app, &request, options).await {
+        Ok(run) => {
+            let summary = Summary::from_run(&run);
+            let body = serde_json::to_value(&run.report)
+                .unwrap_or_else(|e| error_body("internal", None, &e.to_string()));
+            (summary, Ok(body))
+        }
+        Err(e) if e.is_transient() => {
+            let summary = Summary::host(&e);
+            (
+                summary,
+                Err(HandlerError::Transient {
+                    code: e.code().into(),
+                    message: e.to_string(),
+                }),
+            )
+        }
+        Err(e) => (
+            Summary::host(&e),
+            Ok(error_body(e.code(), e.field(), &e.to_string())),
+        ),
+    }
+}

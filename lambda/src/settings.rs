@@ -1,0 +1,159 @@
+//! Settings only the Lambda host has (the engine's own come from
+//! [`atlassian_lcm::RawConfig::from_env`]): where the credentials live, how
+//! long a warm function keeps them, where permanent failures go, and how much
+//! of the remaining Lambda time is kept back as a safety margin.
+
+use std::time::Duration;
+
+use atlassian_lcm::config::FieldError;
+use atlassian_lcm::ConfigError;
+
+/// `LCM_SECRET_ARN`: the Secrets Manager secret holding the Atlassian credentials.
+pub const SECRET_ARN: &str = "LCM_SECRET_ARN";
+/// `LCM_SECRET_TTL_SECONDS`: how long a warm function keeps the secret (default 300).
+pub const SECRET_TTL_SECONDS: &str = "LCM_SECRET_TTL_SECONDS";
+/// `LCM_FAILURE_QUEUE_URL`: the SQS queue that receives permanent failures of asynchronous events.
+pub const FAILURE_QUEUE_URL: &str = "LCM_FAILURE_QUEUE_URL";
+
+/// Default for [`SECRET_TTL_SECONDS`].
+pub const DEFAULT_SECRET_TTL: Duration = Duration::from_secs(300);
+/// Kept back from the Lambda deadline so the function can still log, emit
+/// metrics, write to the failure queue and answer after the engine stops.
+pub const DEADLINE_MARGIN: Duration = Duration::from_millis(1_500);
+
+/// The host's own settings.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HostSettings {
+    /// ARN (or name) of the credentials secret; `None` means every setting,
+    /// credentials included, comes from the environment (local runs).
+    pub secret_arn: Option<String>,
+    /// How long fetched credentials are trusted before the secret is read again.
+    pub secret_ttl: Duration,
+    /// The failure queue; `None` makes permanent failures errors (see `failure`).
+    pub failure_queue_url: Option<String>,
+    /// See [`DEADLINE_MARGIN`].
+    pub deadline_margin: Duration,
+}
+
+impl HostSettings {
+    /// Reads the settings through `lookup` (e.g. `std::env::var`); names every bad one.
+    pub fn from_env(lookup: impl Fn(&str) -> Option<String>) -> Result<HostSettings, ConfigError> {
+        let non_empty = |name: &str| {
+            lookup(name)
+                .map(|v| v.trim().to_string())
+                .filter(|v| !v.is_empty())
+        };
+        let mut errors = Vec::new();
+        let secret_ttl = match non_empty(SECRET_TTL_SECONDS) {
+            None => DEFAULT_SECRET_TTL,
+            Some(v) => match v.parse::<u64>() {
+                Ok(secs) if secs <= 86_400 => Duration::from_secs(secs),
+                _ => {
+                    errors.push(FieldError {
+                        field: SECRET_TTL_SECONDS.into(),
+                        message: format!(
+                            "`{SECRET_TTL_SECONDS}` must be a whole number of seconds between 0 and 86400, not `{v}`"
+                        ),
+                    });
+                    DEFAULT_SECRET_TTL
+                }
+            },
+        };
+        let failure_queue_url = non_empty(FAILURE_QUEUE_URL);
+        if let Some(url) = &failure_queue_url {
+            if !(url.starts_with("https://") || url.starts_with("http://")) {
+                errors.push(FieldError {
+                    field: FAILURE_QUEUE_URL.into(),
+                    message: format!(
+                        "`{FAILURE_QUEUE_URL}` must be an SQS queue URL like https://sqs.eu-west-1.amazonaws.com/123456789012/lcm-failures, not `{url}`"
+                    ),
+                });
+            }
+        }
+        if !errors.is_empty() {
+            return Err(ConfigError { errors });
+        }
+        Ok(HostSettings {
+            secret_arn: non_empty(SECRET_ARN),
+            secret_ttl,
+            failure_queue_url,
+            deadline_margin: DEADLINE_MARGIN,
+        })
+    }
+
+    /// The engine's deadline (epoch ms) for an invocation whose Lambda
+    /// deadline is `lambda_deadline_ms`, at `now_ms`.
+    ///
+    /// Lambda sends an epoch time. Local emulators may not: `cargo lambda
+    /// watch` 1.9 sends the function timeout itself (`600000`). A value too
+    /// small to be an epoch time after 2001 is therefore read as the time
+    /// left, so local runs get the budget they were given rather than none.
+    pub fn engine_deadline(&self, lambda_deadline_ms: u64, now_ms: u64) -> u64 {
+        const EPOCH_2001_MS: u64 = 1_000_000_000_000;
+        let deadline = if lambda_deadline_ms < EPOCH_2001_MS {
+            now_ms.saturating_add(lambda_deadline_ms)
+        } else {
+            lambda_deadline_ms
+        };
+        deadline.saturating_sub(self.deadline_margin.as_millis() as u64)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn settings(pairs: &[(&str, &str)]) -> Result<HostSettings, ConfigError> {
+        let map: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        HostSettings::from_env(|k| map.get(k).cloned())
+    }
+
+    #[test]
+    fn defaults_without_variables() {
+        let s = settings(&[]).unwrap();
+        assert_eq!(s.secret_arn, None);
+        assert_eq!(s.secret_ttl, DEFAULT_SECRET_TTL);
+        assert_eq!(s.failure_queue_url, None);
+    }
+
+    #[test]
+    fn reads_every_variable() {
+        let s = settings(&[
+            (SECRET_ARN, "arn:aws:secretsmanager:eu-west-1:1:secret:lcm"),
+            (SECRET_TTL_SECONDS, "60"),
+            (
+                FAILURE_QUEUE_URL,
+                "https://sqs.eu-west-1.amazonaws.com/1/lcm-failures",
+            ),
+        ])
+        .unwrap();
+        assert_eq!(s.secret_ttl, Duration::from_secs(60));
+        assert!(s.secret_arn.unwrap().ends_with(":lcm"));
+        assert!(s.failure_queue_url.is_some());
+    }
+
+    #[test]
+    fn bad_values_are_all_named() {
+        let e = settings(&[
+            (SECRET_TTL_SECONDS, "soon"),
+            (FAILURE_QUEUE_URL, "lcm-failures"),
+        ])
+        .unwrap_err();
+        let fields: Vec<_> = e.errors.iter().map(|f| f.field.as_str()).collect();
+        assert_eq!(fields, [SECRET_TTL_SECONDS, FAILURE_QUEUE_URL]);
+    }
+
+    #[test]
+    fn deadline_keeps_the_margin_back() {
+        let s = settings(&[]).unwrap();
+        let now = 1_796_029_200_000;
+        assert_eq!(s.engine_deadline(now + 10_000, now), now + 8_500);
+        assert_eq!(s.engine_deadline(now + 1_000, now), now - 500);
+        // A local emulator's relative timeout counts from now.
+        assert_eq!(s.engine_deadline(600_000, now), now + 598_500);
+    }
+}

@@ -1,0 +1,569 @@
+// Types of the `atlassian-lcm` package: the Atlassian Cloud user-lifecycle
+// connector as a JavaScript class over a WebAssembly build of its Rust engine.
+//
+// Hand-written and kept precise: `wasm/src/tests.rs` checks every string union
+// and every field list below against the engine's own serializations, and
+// `wasm/tests/*.test.mjs` checks live reports against them.
+
+// ---------------------------------------------------------------------------
+// Names
+// ---------------------------------------------------------------------------
+
+/** The actions of the product (DESIGN §1). */
+export type ActionKind =
+  | "SYNC_IDENTITIES"
+  | "MANAGE_RELATIONSHIPS"
+  | "DEPROVISION_IDENTITY"
+  | "DELETE_IDENTITY"
+  | "CHECK";
+
+/** HR lifecycles (DESIGN §3). */
+export type Lifecycle = "joiner" | "mover" | "rehire" | "leaver" | "purge";
+
+/** How `access.groups` applies. */
+export type GroupMode = "add" | "remove" | "replace";
+
+/** The result of a whole call, derived from its steps. */
+export type Outcome = "succeeded" | "no_change" | "partial" | "failed" | "planned";
+
+/** The Atlassian API a step went through. */
+export type System = "scim" | "admin" | "user_management";
+
+/** What one step did. */
+export type StepStatus = "done" | "no_change" | "planned" | "passed" | "skipped" | "failed";
+
+/** Stable error codes, shared by every host (reports and thrown errors). */
+export type ErrorCode =
+  | "invalid_input"
+  | "invalid_config"
+  | "action_disabled"
+  | "ownership_conflict"
+  | "removal_cap_exceeded"
+  | "user_not_found"
+  | "group_not_found"
+  | "not_found"
+  | "group_name_case"
+  | "unauthorized"
+  | "forbidden"
+  | "conflict"
+  | "atlassian_error"
+  | "transport"
+  | "deadline_exceeded"
+  | "unexpected_response"
+  | "outcome_unknown";
+
+/** The codes an `AtlassianLcmError` can carry (`internal` is a bug in this package). */
+export type ThrownErrorCode = "invalid_input" | "invalid_config" | "internal";
+
+/** Every setting's JavaScript name. */
+export type ConfigKey =
+  | "scimUrl"
+  | "scimToken"
+  | "adminApiKey"
+  | "scimOrganizationId"
+  | "adminBaseUrl"
+  | "apiBaseUrl"
+  | "allowCustomEndpoints"
+  | "allowDelete"
+  | "deleteAccounts"
+  | "maxRemovals"
+  | "protectedGroups"
+  | "dryRunOnly"
+  | "productToken"
+  | "productUser"
+  | "requestTimeoutMs"
+  | "concurrency";
+
+/** Any JSON value (audit `before`/`after`, plan bodies). */
+export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
+
+// ---------------------------------------------------------------------------
+// Configuration (DESIGN §4; the same settings as LCM_* variables)
+// ---------------------------------------------------------------------------
+
+/** The connector's configuration. Unknown keys are refused. */
+export interface Config {
+  /** `https://api.atlassian.com/scim/directory/{scimDirectoryId}` (`LCM_SCIM_URL`). */
+  scimUrl: string;
+  /** The SCIM directory API key (`LCM_SCIM_TOKEN`). */
+  scimToken: string;
+  /** The organization admin API key (`LCM_ADMIN_API_KEY`). */
+  adminApiKey: string;
+  /** The organization id (`LCM_SCIM_ORGANIZATION_ID`). */
+  scimOrganizationId: string;
+  /** Default `https://api.atlassian.com/admin`. */
+  adminBaseUrl?: string;
+  /** Default `https://api.atlassian.com` (user management). */
+  apiBaseUrl?: string;
+  /** `true` to allow hosts other than Atlassian's (an emulator, a proxy). */
+  allowCustomEndpoints?: boolean;
+  /** `true` to permit `DELETE_IDENTITY`. */
+  allowDelete?: boolean;
+  /** With `allowDelete`, also delete the Atlassian account (14-day grace). */
+  deleteAccounts?: boolean;
+  /** Most memberships one call may remove (default 25). */
+  maxRemovals?: number;
+  /** Groups whose memberships are never removed. */
+  protectedGroups?: readonly string[];
+  /** Plan every action, never execute. */
+  dryRunOnly?: boolean;
+  /** Product (Jira/Confluence) API token; goes with `productUser`. */
+  productToken?: string;
+  /** The product API user (e-mail) that goes with `productToken`. */
+  productUser?: string;
+  /** Per-request timeout, 100 to 300000 ms (default 30000). */
+  requestTimeoutMs?: number;
+  /** Requests in flight at once within one action, 1 to 32 (default 4). */
+  concurrency?: number;
+}
+
+// ---------------------------------------------------------------------------
+// Input: lifecycle events and direct action calls (DESIGN §3)
+// ---------------------------------------------------------------------------
+
+/** What HR knows of a person; every attribute optional. */
+export interface WorkerAttributes {
+  /** HR worker id (SCIM `externalId`); looked up first. */
+  hrId?: string;
+  /** Work e-mail (SCIM `userName`); looked up second. */
+  workEmail?: string;
+  givenName?: string;
+  familyName?: string;
+  displayName?: string;
+  title?: string;
+  department?: string;
+  organization?: string;
+  /** IANA time zone, like `Europe/London`. */
+  timezone?: string;
+  /** Language tag, like `en-GB`. */
+  preferredLanguage?: string;
+}
+
+/** A worker with both ids (sync: joiner, mover, rehire, `SYNC_IDENTITIES`). */
+export interface IdentifiedWorker extends WorkerAttributes {
+  hrId: string;
+  workEmail: string;
+}
+
+/** A worker found by HR id. */
+export interface WorkerByHrId extends WorkerAttributes {
+  hrId: string;
+}
+
+/** A worker found by work e-mail. */
+export interface WorkerByEmail extends WorkerAttributes {
+  workEmail: string;
+}
+
+/** A worker to find (removals, relationships): `hrId` or `workEmail` or both. */
+export type WorkerRef = WorkerByHrId | WorkerByEmail;
+
+/** Group changes that join or leave the named groups. */
+export interface AddOrRemoveAccess {
+  /** Group display names, exact and case-sensitive; at most 100. */
+  groups: readonly string[];
+  /** Default `add`. */
+  mode?: "add" | "remove";
+  /** Only with `mode: "replace"`. */
+  scope?: never;
+}
+
+/** Group changes that make the memberships exactly `groups` within `scope`. */
+export interface ReplaceAccess {
+  groups: readonly string[];
+  mode: "replace";
+  /** The groups this call may remove memberships from (default: all but protected ones). */
+  scope?: readonly string[];
+}
+
+/** `access` of a mover event or a `MANAGE_RELATIONSHIPS` call. */
+export type Access = AddOrRemoveAccess | ReplaceAccess;
+
+/** `access` of a joiner event: groups to join. */
+export interface JoinerAccess {
+  groups: readonly string[];
+  mode?: "add";
+}
+
+/** `access` of a rehire event: the groups to be in (mode is `replace`). */
+export interface RehireAccess {
+  groups: readonly string[];
+  mode?: "replace";
+}
+
+/** `options` of a lifecycle event. */
+export interface EventOptions {
+  /** Plan instead of execute. */
+  dryRun?: boolean;
+  /** Sync: take over a user whose `externalId` belongs to another provisioner. */
+  adopt?: boolean;
+  /** Purge: delete even a user owned by another provisioner. */
+  force?: boolean;
+}
+
+/** Fields every lifecycle event has. */
+export interface EventEnvelope {
+  schemaVersion: "1";
+  /** 1 to 256 printable characters. */
+  eventId: string;
+  /** RFC 3339, like `2026-11-30T09:00:00Z`. */
+  occurredAt?: string;
+  options?: EventOptions;
+}
+
+/** Someone joined: sync (create allowed), then join `access.groups`. */
+export interface JoinerEvent extends EventEnvelope {
+  lifecycle: "joiner";
+  /** Needs `displayName`, or `givenName` and `familyName`, for a new user. */
+  worker: IdentifiedWorker;
+  access?: JoinerAccess;
+}
+
+/** Someone moved: sync (update only), then change groups. */
+export interface MoverEvent extends EventEnvelope {
+  lifecycle: "mover";
+  worker: IdentifiedWorker;
+  access?: Access;
+}
+
+/** Someone came back: sync with reactivation, then replace groups. */
+export interface RehireEvent extends EventEnvelope {
+  lifecycle: "rehire";
+  worker: IdentifiedWorker;
+  access?: RehireAccess;
+}
+
+/** Someone left: remove every membership, then deactivate. */
+export interface LeaverEvent extends EventEnvelope {
+  lifecycle: "leaver";
+  worker: WorkerRef;
+}
+
+/** Someone must be erased: delete (needs `allowDelete`). */
+export interface PurgeEvent extends EventEnvelope {
+  lifecycle: "purge";
+  worker: WorkerRef;
+}
+
+/** An HR lifecycle event. */
+export type LifecycleEvent = JoinerEvent | MoverEvent | RehireEvent | LeaverEvent | PurgeEvent;
+
+/** `options` of `SYNC_IDENTITIES`. */
+export interface SyncOptions {
+  dryRun?: boolean;
+  /** Take over a user whose `externalId` belongs to another provisioner. */
+  adopt?: boolean;
+  /** May create the user when missing (default `true`). */
+  create?: boolean;
+  /** Set the user active (default `false`). */
+  reactivate?: boolean;
+}
+
+/** `options` of `MANAGE_RELATIONSHIPS` and `CHECK`. */
+export interface PlanOptions {
+  dryRun?: boolean;
+}
+
+/** `options` of `DEPROVISION_IDENTITY` and `DELETE_IDENTITY`. */
+export interface RemovalOptions {
+  dryRun?: boolean;
+  /** Delete even a user owned by another provisioner. */
+  force?: boolean;
+}
+
+/** Input of `syncIdentities()`. */
+export interface SyncIdentitiesInput {
+  worker: IdentifiedWorker;
+  eventId?: string;
+  options?: SyncOptions;
+}
+
+/** Input of `manageRelationships()`. */
+export interface ManageRelationshipsInput {
+  worker: WorkerRef;
+  access: Access;
+  eventId?: string;
+  options?: PlanOptions;
+}
+
+/** Input of `deprovisionIdentity()` and `deleteIdentity()`. */
+export interface RemovalInput {
+  worker: WorkerRef;
+  eventId?: string;
+  options?: RemovalOptions;
+}
+
+/** A direct `SYNC_IDENTITIES` call. */
+export interface SyncIdentitiesCall extends SyncIdentitiesInput {
+  action: "SYNC_IDENTITIES";
+}
+
+/** A direct `MANAGE_RELATIONSHIPS` call. */
+export interface ManageRelationshipsCall extends ManageRelationshipsInput {
+  action: "MANAGE_RELATIONSHIPS";
+}
+
+/** A direct `DEPROVISION_IDENTITY` call. */
+export interface DeprovisionIdentityCall extends RemovalInput {
+  action: "DEPROVISION_IDENTITY";
+}
+
+/** A direct `DELETE_IDENTITY` call. */
+export interface DeleteIdentityCall extends RemovalInput {
+  action: "DELETE_IDENTITY";
+}
+
+/** A direct `CHECK` call. */
+export interface CheckCall {
+  action: "CHECK";
+  /** Groups to resolve; at most 100. */
+  groups?: readonly string[];
+  eventId?: string;
+  options?: PlanOptions;
+}
+
+/** A direct action call. */
+export type ActionCall =
+  | SyncIdentitiesCall
+  | ManageRelationshipsCall
+  | DeprovisionIdentityCall
+  | DeleteIdentityCall
+  | CheckCall;
+
+/** What `run()` and `plan()` take. */
+export type LcmInput = LifecycleEvent | ActionCall;
+
+/** Per-call options (the second argument of every action method). */
+export interface CallOptions {
+  /** Epoch milliseconds by which the call must finish (bounds retries and waits). */
+  deadlineMs?: number;
+}
+
+// ---------------------------------------------------------------------------
+// Report (DESIGN §5: the same JSON in every host)
+// ---------------------------------------------------------------------------
+
+/** An error attached to a step or to the whole report. */
+export interface ReportError {
+  code: ErrorCode;
+  /** Never contains a credential. */
+  message: string;
+}
+
+/** One step of an action. */
+export interface Step {
+  /** What the step concerns: `user ada@example.com`, `group engineering`. */
+  target: string;
+  /** What was attempted: `create_user`, `add_membership`, ... */
+  operation: string;
+  status: StepStatus;
+  /** A sentence for people. */
+  detail: string;
+  /** The API used, if any. */
+  system?: System;
+  /** The final HTTP status, if a request was made. */
+  httpStatus?: number;
+  /** Requests sent for this step (retries included). */
+  attempts: number;
+  /** Why it failed. */
+  error?: ReportError;
+}
+
+/** An audit trail entry: a change made (or planned), with before and after. */
+export interface AuditEvent {
+  /** RFC 3339 time. */
+  at: string;
+  /** `user.created`, `user.updated`, `membership.added`, ... */
+  action: string;
+  target: string;
+  before?: JsonValue;
+  after?: JsonValue;
+  /** Present (true) when planned in a dry run, not done. */
+  planned?: true;
+}
+
+/** A write recorded instead of sent, in a dry run. */
+export interface PlannedRequest {
+  method: string;
+  url: string;
+  body?: JsonValue;
+}
+
+/** Who the call concerned, as far as it was resolved. */
+export interface Identity {
+  hrId?: string;
+  email?: string;
+  scimUserId?: string;
+  accountId?: string;
+}
+
+/** What every action method resolves to. A failed call is a report with `outcome: "failed"`. */
+export interface Report {
+  /** The actions run, in order (a lifecycle event may run two). */
+  actions: ActionKind[];
+  lifecycle?: Lifecycle;
+  eventId?: string;
+  identity: Identity;
+  outcome: Outcome;
+  /** True when nothing was written on purpose. */
+  dryRun: boolean;
+  /** Why the whole call was refused or stopped. */
+  error?: ReportError;
+  steps: Step[];
+  audit: AuditEvent[];
+  /** In a dry run, the writes that would have been sent (absent when none). */
+  plan?: PlannedRequest[];
+  /** Things worth a person's attention that are not failures (absent when none). */
+  warnings?: string[];
+  /** HTTP requests sent to Atlassian (retries included). */
+  apiCalls: number;
+  /** Of which retries. */
+  retries: number;
+  /** RFC 3339. */
+  startedAt: string;
+  durationMs: number;
+}
+
+// ---------------------------------------------------------------------------
+// capabilities()
+// ---------------------------------------------------------------------------
+
+/** One action, as `capabilities()` describes it. */
+export interface ActionCapability {
+  action: ActionKind;
+  /** The `AtlassianLcm` method that runs it. */
+  method: "syncIdentities" | "manageRelationships" | "deprovisionIdentity" | "deleteIdentity" | "check";
+  description: string;
+  /** The `options` keys its input accepts. */
+  options: Array<"dryRun" | "adopt" | "create" | "reactivate" | "force">;
+  /** The settings holding the credentials it sends. */
+  credentials: ConfigKey[];
+  /** True when it can remove access. */
+  destructive: boolean;
+  /** False when this configuration refuses it. */
+  enabled: boolean;
+  /** The settings that enable it, when it is opt-in. */
+  requires?: ConfigKey[];
+}
+
+/** One lifecycle, as `capabilities()` describes it. */
+export interface LifecycleCapability {
+  lifecycle: Lifecycle;
+  /** The actions it runs, in order (the relationship change only with `access`). */
+  actions: ActionKind[];
+  /** The `access.mode`s it accepts (empty: it takes no `access`). */
+  accessModes: GroupMode[];
+}
+
+/** One setting, with its three spellings. */
+export interface SettingCapability {
+  /** The JavaScript name. */
+  name: ConfigKey;
+  /** The environment variable (`LCM_...`). */
+  env: string;
+  /** The snake_case name of config files and secrets. */
+  snake: string;
+  /** A credential. */
+  secret: boolean;
+  required: boolean;
+}
+
+/** What `capabilities()` returns. */
+export interface Capabilities {
+  version: string;
+  /** True when this configuration plans every action instead of running it. */
+  dryRunOnly: boolean;
+  actions: ActionCapability[];
+  lifecycles: LifecycleCapability[];
+  settings: SettingCapability[];
+}
+
+// ---------------------------------------------------------------------------
+// fetch, errors, the class
+// ---------------------------------------------------------------------------
+
+/** The request options the connector passes to `fetch`. */
+export interface FetchInit {
+  method: string;
+  headers: Record<string, string>;
+  /** The JSON body of writes. */
+  body?: ArrayBuffer;
+  /** Redirects are never followed: a 3xx is refused by the connector. */
+  redirect: "manual";
+}
+
+/** What the connector reads from a `fetch` response. */
+export interface FetchResponse {
+  status: number;
+  /** `"opaqueredirect"` is read as a refused redirect. */
+  type?: string;
+  headers: { forEach(callback: (value: string, name: string) => void): void };
+  arrayBuffer(): Promise<ArrayBuffer>;
+}
+
+/** A `fetch`: the global one, or any function with its shape (a proxy, a mock). */
+export type FetchFunction = (url: string, init: FetchInit) => Promise<FetchResponse>;
+
+/** Options of the constructor. */
+export interface AtlassianLcmOptions {
+  /** Default: the global `fetch`. */
+  fetch?: FetchFunction;
+}
+
+/** One invalid setting. */
+export interface FieldError {
+  /** The setting as given (`scimUrl (config)`) or its variable name when missing. */
+  field: string;
+  message: string;
+}
+
+/**
+ * What the constructor and the action methods throw (or reject with): input
+ * refused before anything was sent. A call that ran and failed is not thrown:
+ * it resolves to a report with `outcome: "failed"` or `"partial"`.
+ */
+export interface AtlassianLcmError extends Error {
+  name: "AtlassianLcmError";
+  code: ThrownErrorCode;
+  /** `invalid_input`: the JSON path of the refused field, like `worker.workEmail`. */
+  field?: string;
+  /** `invalid_config`: every problem in the configuration. */
+  fields?: FieldError[];
+}
+
+/**
+ * The connector. Every action method resolves to a {@link Report}; a second
+ * argument may set a deadline.
+ *
+ * ```ts
+ * const lcm = new AtlassianLcm(config);            // global fetch
+ * const report = await lcm.handleEvent(event);
+ * if (report.outcome === "failed") console.error(report.error ?? report.steps);
+ * ```
+ */
+export declare class AtlassianLcm {
+  /** Throws an {@link AtlassianLcmError} with code `invalid_config`. */
+  constructor(config: Config, options?: AtlassianLcmOptions);
+  /** The package version. */
+  static readonly version: string;
+  /** Runs an HR lifecycle event (a direct action call is refused: use `run`). */
+  handleEvent(event: LifecycleEvent, options?: CallOptions): Promise<Report>;
+  /** Runs a lifecycle event or a direct action call. */
+  run(input: LcmInput, options?: CallOptions): Promise<Report>;
+  /** Plans a lifecycle event or a direct call: reads run, writes go to `report.plan`. */
+  plan(input: LcmInput, options?: CallOptions): Promise<Report>;
+  /** `SYNC_IDENTITIES`: create the user, or update the attributes that differ. */
+  syncIdentities(input: SyncIdentitiesInput, options?: CallOptions): Promise<Report>;
+  /** `MANAGE_RELATIONSHIPS`: add, remove or replace group memberships. */
+  manageRelationships(input: ManageRelationshipsInput, options?: CallOptions): Promise<Report>;
+  /** `DEPROVISION_IDENTITY`: remove every membership, then deactivate. */
+  deprovisionIdentity(input: RemovalInput, options?: CallOptions): Promise<Report>;
+  /** `DELETE_IDENTITY`: permanent removal; refused (in the report) unless `allowDelete`. */
+  deleteIdentity(input: RemovalInput, options?: CallOptions): Promise<Report>;
+  /** `CHECK`: credentials, both directories, and the named groups. */
+  check(groups?: readonly string[], options?: CallOptions): Promise<Report>;
+  /** What this connector can do under its configuration. */
+  capabilities(): Capabilities;
+  /** Releases the WebAssembly memory now (otherwise done when collected). */
+  free(): void;
+}

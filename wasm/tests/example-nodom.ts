@@ -1,0 +1,16 @@
+// Compiles with lib ES2022 only: the package's types do not need the DOM.
+import { AtlassianLcm, type FetchFunction, type Report } from "atlassian-lcm";
+
+const mockFetch: FetchFunction = async (url, init) => ({
+  status: 200,
+  headers: { forEach: (cb) => cb("application/json", "content-type") },
+  arrayBuffer: async () => new ArrayBuffer(url.length + init.method.length),
+});
+
+export async function demo(): Promise<Report["outcome"]> {
+  const lcm = new AtlassianLcm(
+    { scimUrl: "https://api.atlassian.com/scim/directory/d", scimToken: "t", adminApiKey: "k", scimOrganizationId: "o" },
+    { fetch: mockFetch },
+  );
+  return (await lcm.check()).outcome;
+}

@@ -189,6 +189,8 @@ export interface JoinerAccess {
 export interface RehireAccess {
   groups: readonly string[];
   mode?: "replace";
+  /** Only with `mode: "replace"` written out (see {@link ReplaceAccess}). */
+  scope?: never;
 }
 
 /** `options` of a lifecycle event. */
@@ -230,7 +232,7 @@ export interface MoverEvent extends EventEnvelope {
 export interface RehireEvent extends EventEnvelope {
   lifecycle: "rehire";
   worker: IdentifiedWorker;
-  access?: RehireAccess;
+  access?: RehireAccess | ReplaceAccess;
 }
 
 /** Someone left: remove every membership, then deactivate. */

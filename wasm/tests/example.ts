@@ -125,6 +125,21 @@ export const joinerRemoves: LifecycleEvent = {
   // @ts-expect-error: a joiner only adds
   access: { groups: ["g"], mode: "remove" },
 };
+export const rehire: LifecycleEvent = {
+  schemaVersion: "1",
+  eventId: "e",
+  lifecycle: "rehire",
+  worker: { hrId: "E0999", workEmail: "linus.former@example.com" },
+  access: { groups: ["engineering"], mode: "replace", scope: ["engineering"] },
+};
+export const rehireNoMode: LifecycleEvent = {
+  schemaVersion: "1",
+  eventId: "e",
+  lifecycle: "rehire",
+  worker: { hrId: "E0999", workEmail: "linus.former@example.com" },
+  // @ts-expect-error: the engine takes scope only with mode "replace" written out
+  access: { groups: ["engineering"], scope: ["engineering"] },
+};
 // @ts-expect-error: scope needs mode "replace"
 export const scoped: ActionCall = { action: "MANAGE_RELATIONSHIPS", worker: { hrId: "E1" }, access: { groups: ["g"], scope: ["g"] } };
 // @ts-expect-error: not an outcome

@@ -76,6 +76,22 @@ describe("lifecycle events", () => {
     assert.deepEqual(user.groups, []);
   });
 
+  test("rehire reactivates and replaces groups within the scope", async () => {
+    const lcm = new AtlassianLcm(emu.config());
+    const rehire = {
+      schemaVersion: "1",
+      eventId: "hr-2026-000126",
+      lifecycle: "rehire",
+      worker: { hrId: "E0999", workEmail: "linus.former@example.com", displayName: "Linus Former" },
+      access: { groups: ["confluence-users"], mode: "replace", scope: ["confluence-users", "engineering"] },
+    };
+    const report = await lcm.handleEvent(rehire);
+    assert.equal(report.outcome, "succeeded", JSON.stringify(report, null, 2));
+    const user = await emu.user("linus.former@example.com");
+    assert.equal(user.scim.active, true);
+    assert.deepEqual(user.groups, ["confluence-users"]);
+  });
+
   test("plan reads but writes nothing, and returns the writes", async () => {
     const lcm = new AtlassianLcm(emu.config());
     const report = await lcm.plan(joiner());

@@ -484,7 +484,12 @@ export interface Capabilities {
 // fetch, errors, the class
 // ---------------------------------------------------------------------------
 
-/** The request options the connector passes to `fetch`. */
+/**
+ * The request options the connector passes to `fetch`. Where the runtime has
+ * `AbortController`, they also carry a `signal` that aborts when the engine's
+ * request timeout passes (left out of this type so that the global `fetch`,
+ * typed by the DOM library or not, stays assignable to {@link FetchFunction}).
+ */
 export interface FetchInit {
   method: string;
   headers: Record<string, string>;

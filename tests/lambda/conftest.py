@@ -1,0 +1,322 @@
+"""End-to-end harness for the Lambda host: real processes, real protocols.
+
+Starts, once per session and on free ports,
+  * the Atlassian emulator binary (`target/debug/atlassian-emulator`),
+  * moto_server (Secrets Manager holding the Atlassian credentials, SQS for the failure queue),
+  * `cargo lambda watch` running the function (`atlassian-lcm-lambda`),
+and invokes the function with `cargo lambda invoke --data-file tests/fixtures/events/<x>.json`.
+
+Everything is stopped at the end, failures included; every wait is bounded.
+Logs of each process are kept in $LCM_E2E_LOG_DIR (default target/lambda-e2e).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import select
+import shutil
+import signal
+import socket
+import subprocess
+import time
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+import boto3
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+FIXTURES = ROOT / "tests" / "fixtures" / "events"
+TARGET = Path(os.environ.get("CARGO_TARGET_DIR", ROOT / "target"))
+VENV_BIN = Path(os.environ.get("LCM_VENV_BIN", ROOT / ".tools" / "venv" / "bin"))
+FUNCTION = "atlassian-lcm-lambda"
+SECRET_NAME = "lcm/atlassian"
+QUEUE_NAME = "lcm-failures"
+
+START_TIMEOUT = float(os.environ.get("LCM_E2E_START_TIMEOUT", "600"))  # includes a cargo build
+INVOKE_TIMEOUT = float(os.environ.get("LCM_E2E_INVOKE_TIMEOUT", "120"))
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for(what: str, check, timeout: float, interval: float = 0.2):
+    deadline = time.monotonic() + timeout
+    while True:
+        result = check()
+        if result:
+            return result
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"timed out after {timeout:.0f} s waiting for {what}")
+        time.sleep(interval)
+
+
+class Service:
+    """A child process in its own process group, with its output in log files."""
+
+    def __init__(self, name: str, args: list[str], env: dict, log_dir: Path, pipe_stdout: bool = False):
+        self.name = name
+        self.stdout_path = log_dir / f"{name}.stdout.log"
+        self.stderr_path = log_dir / f"{name}.stderr.log"
+        self._out = None if pipe_stdout else open(self.stdout_path, "wb")
+        self._err = open(self.stderr_path, "wb")
+        self.proc = subprocess.Popen(
+            args,
+            cwd=ROOT,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE if pipe_stdout else self._out,
+            stderr=self._err,
+            start_new_session=True,
+        )
+
+    def read_line(self, timeout: float) -> str:
+        """The first stdout line (for processes started with pipe_stdout)."""
+        ready, _, _ = select.select([self.proc.stdout], [], [], timeout)
+        if not ready:
+            raise TimeoutError(f"{self.name} printed nothing in {timeout:.0f} s; see {self.stderr_path}")
+        line = self.proc.stdout.readline().decode()
+        if not line:
+            raise RuntimeError(f"{self.name} exited ({self.proc.poll()}); see {self.stderr_path}")
+        return line
+
+    def alive(self) -> bool:
+        return self.proc.poll() is None
+
+    def stop(self):
+        if self.alive():
+            try:
+                os.killpg(self.proc.pid, signal.SIGTERM)
+                self.proc.wait(timeout=10)
+            except (subprocess.TimeoutExpired, ProcessLookupError):
+                try:
+                    os.killpg(self.proc.pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+                self.proc.wait(timeout=5)
+        for f in (self._out, self._err, self.proc.stdout):
+            if f:
+                f.close()
+
+
+def stop_pid(pid: int, expect_in_cmdline: str):
+    """Stops one process we know by id (the function `cargo lambda watch` spawned in its own group)."""
+    try:
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace")
+    except OSError:
+        return
+    if expect_in_cmdline not in cmdline:
+        return  # the id was reused by someone else's process: leave it alone
+    for sig, wait in ((signal.SIGTERM, 5.0), (signal.SIGKILL, 2.0)):
+        try:
+            os.kill(pid, sig)
+        except ProcessLookupError:
+            return
+        deadline = time.monotonic() + wait
+        while time.monotonic() < deadline:
+            if not Path(f"/proc/{pid}").exists():
+                return
+            time.sleep(0.1)
+
+
+@dataclass
+class Invoked:
+    rc: int
+    stdout: str
+    stderr: str
+
+    @property
+    def json(self):
+        return json.loads(self.stdout)
+
+    def http(self):
+        """(status, body) of an API Gateway / function URL response."""
+        response = self.json
+        return response["statusCode"], json.loads(response["body"])
+
+
+class Stack:
+    def __init__(self, log_dir: Path):
+        self.log_dir = log_dir
+        self.services: list[Service] = []
+        self.function_pids: set[int] = set()
+        self.emulator_info: dict = {}
+        self.tokens: set[str] = set()  # every credential the function was ever given
+
+    # -- emulator -----------------------------------------------------------------------------
+    def emulator_url(self, path: str) -> str:
+        return self.emulator_info["baseUrl"] + path
+
+    def emulator_call(self, method: str, path: str, body=None):
+        data = None if body is None else json.dumps(body).encode()
+        req = urllib.request.Request(self.emulator_url(path), data=data, method=method,
+                                     headers={"content-type": "application/json"})
+        with urllib.request.urlopen(req, timeout=10) as resp:
+            text = resp.read().decode()
+            return json.loads(text) if text.strip() else None
+
+    def state(self) -> dict:
+        return self.emulator_call("GET", "/__emulator/state")
+
+    def user(self, email: str) -> dict | None:
+        return next((u for u in self.state()["users"] if u["email"].lower() == email.lower()), None)
+
+    def requests(self) -> list:
+        return self.emulator_call("GET", "/__emulator/requests")
+
+    # -- the function -------------------------------------------------------------------------
+    def invoke(self, fixture: str | None = None, data: dict | None = None,
+               timeout: float = INVOKE_TIMEOUT) -> Invoked:
+        args = [str(VENV_BIN / "cargo-lambda"), "lambda", "invoke",
+                "--invoke-address", "127.0.0.1", "--invoke-port", str(self.invoke_port),
+                "--output-format", "json"]
+        if fixture:
+            args += ["--data-file", str(FIXTURES / fixture)]
+        else:
+            args += ["--data-ascii", json.dumps(data)]
+        args.append(FUNCTION)
+        done = subprocess.run(args, cwd=ROOT, env=self.env, capture_output=True, text=True,
+                              timeout=timeout, stdin=subprocess.DEVNULL)
+        self.note_function_pids()
+        return Invoked(done.returncode, done.stdout, done.stderr)
+
+    def function_log_lines(self) -> list[dict]:
+        """The JSON lines the function printed (through cargo lambda watch's stdout)."""
+        lines = []
+        text = self.watch.stdout_path.read_text(errors="replace")
+        for line in text.splitlines():
+            line = line.strip()
+            if line.startswith("{"):
+                try:
+                    lines.append(json.loads(line))
+                except json.JSONDecodeError:
+                    pass
+        return lines
+
+    def note_function_pids(self):
+        for line in self.function_log_lines():
+            if line.get("message") == "ready" and "pid" in line:
+                self.function_pids.add(int(line["pid"]))
+
+    def all_function_output(self) -> str:
+        return "".join(p.read_text(errors="replace") for p in (self.watch.stdout_path, self.watch.stderr_path))
+
+    def stop(self):
+        if hasattr(self, "watch"):
+            self.note_function_pids()
+        for service in reversed(self.services):
+            service.stop()
+        for pid in self.function_pids:
+            stop_pid(pid, FUNCTION)
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory):
+    log_dir = Path(os.environ.get("LCM_E2E_LOG_DIR", TARGET / "lambda-e2e"))
+    shutil.rmtree(log_dir, ignore_errors=True)
+    log_dir.mkdir(parents=True)
+    s = Stack(log_dir)
+    try:
+        start(s, tmp_path_factory.mktemp("aws"))
+        yield s
+    finally:
+        s.stop()
+
+
+def start(s: Stack, aws_dir: Path):
+    base_env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "LCM_"))}
+
+    # 1. The emulator binary, on a free port; its ready line has the URLs and (fake) tokens.
+    emulator_bin = TARGET / "debug" / "atlassian-emulator"
+    assert emulator_bin.exists(), f"{emulator_bin} is missing: run `cargo build -p atlassian-emulator`"
+    emulator = Service("emulator", [str(emulator_bin), "--port", str(free_port())], base_env, s.log_dir,
+                       pipe_stdout=True)
+    s.services.append(emulator)
+    s.emulator_info = json.loads(emulator.read_line(timeout=30))
+    s.tokens |= {s.emulator_info["scimToken"], s.emulator_info["adminApiKey"]}
+
+    # 2. moto_server: Secrets Manager and SQS.
+    moto_port = free_port()
+    moto = Service("moto", [str(VENV_BIN / "moto_server"), "-H", "127.0.0.1", "-p", str(moto_port)], base_env,
+                   s.log_dir)
+    s.services.append(moto)
+    moto_url = f"http://127.0.0.1:{moto_port}"
+
+    def moto_up():
+        try:
+            with urllib.request.urlopen(moto_url + "/moto-api/", timeout=2):
+                return True
+        except OSError:
+            assert moto.alive(), f"moto_server exited; see {moto.stderr_path}"
+            return False
+
+    wait_for("moto_server", moto_up, timeout=60)
+    aws_env = {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_REGION": "us-east-1",
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "AWS_ENDPOINT_URL": moto_url,
+        # No real profile or credentials file may leak in.
+        "AWS_CONFIG_FILE": str(aws_dir / "config"),
+        "AWS_SHARED_CREDENTIALS_FILE": str(aws_dir / "credentials"),
+        "AWS_EC2_METADATA_DISABLED": "true",
+    }
+    session = boto3.session.Session(aws_access_key_id="testing", aws_secret_access_key="testing",
+                                    region_name="us-east-1")
+    s.secrets = session.client("secretsmanager", endpoint_url=moto_url)
+    s.sqs = session.client("sqs", endpoint_url=moto_url)
+    s.secret_arn = s.secrets.create_secret(Name=SECRET_NAME, SecretString=json.dumps(secret_value(s)))["ARN"]
+    s.queue_url = s.sqs.create_queue(QueueName=QUEUE_NAME)["QueueUrl"]
+
+    # 3. The function under cargo lambda watch (prebuilt by scripts/test-lambda, so no compile here
+    #    unless sources changed). Configuration as the SAM template sets it: endpoints and switches
+    #    in the environment, credentials in the secret.
+    s.invoke_port = free_port()
+    s.env = {
+        **base_env,
+        **aws_env,
+        "PATH": f"{VENV_BIN}{os.pathsep}{base_env.get('PATH', '')}",
+        "CARGO_TARGET_DIR": str(TARGET),
+        "RUST_LOG": "info",
+        "LCM_SECRET_ARN": s.secret_arn,
+        "LCM_SECRET_TTL_SECONDS": "300",
+        "LCM_FAILURE_QUEUE_URL": s.queue_url,
+        "LCM_ADMIN_BASE_URL": s.emulator_info["adminBaseUrl"],
+        "LCM_API_BASE_URL": s.emulator_info["apiBaseUrl"],
+        "LCM_ALLOW_CUSTOM_ENDPOINTS": "true",
+        "LCM_PROTECTED_GROUPS": "payroll-admins",
+    }
+    s.watch = Service("cargo-lambda-watch", [
+        str(VENV_BIN / "cargo-lambda"), "lambda", "watch",
+        "--invoke-address", "127.0.0.1", "--invoke-port", str(s.invoke_port),
+        "--ignore-changes", "--quiet",
+        "--package", FUNCTION, "--bin", FUNCTION,
+    ], s.env, s.log_dir)
+    s.services.append(s.watch)
+
+    def watch_up():
+        assert s.watch.alive(), f"cargo lambda watch exited; see {s.watch.stderr_path}"
+        with socket.socket() as sock:
+            sock.settimeout(1)
+            return sock.connect_ex(("127.0.0.1", s.invoke_port)) == 0
+
+    wait_for("cargo lambda watch", watch_up, timeout=60)
+    # The first invocation starts (and, if needed, builds) the function: a CHECK warms it up.
+    warm = s.invoke("direct-check.json", timeout=START_TIMEOUT)
+    assert warm.rc == 0, f"warm-up invocation failed: {warm.stderr}\n{warm.stdout}"
+
+
+def secret_value(s: Stack, scim_token: str | None = None, admin_api_key: str | None = None) -> dict:
+    info = s.emulator_info
+    return {
+        "scim_url": info["scimUrl"],
+        "scim_token": scim_token or info["scimToken"],
+        "admin_api_key": admin_api_key or info["adminApiKey"],
+        "scim_organization_id": info["orgId"],
+    }

@@ -1,0 +1,261 @@
+"""The Lambda host end to end: `cargo lambda watch` + `cargo lambda invoke` with the sample events in
+tests/fixtures/events/, against the emulator binary, with the credentials in moto's Secrets Manager
+and the failure queue in moto's SQS.
+
+Tests run in file order and share one emulator: each uses its own identities from the demo seed
+(emulator/src/seed.rs), so none depends on another's writes. The log scan runs last.
+"""
+
+import json
+
+import pytest
+
+from conftest import FIXTURES, secret_value
+
+
+def fixture(name):
+    return json.loads((FIXTURES / name).read_text())
+
+
+def drain_queue(stack, wait=5):
+    """Every message now on the failure queue (and deletes them)."""
+    messages = []
+    while True:
+        got = stack.sqs.receive_message(QueueUrl=stack.queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=wait,
+                                        MessageAttributeNames=["All"])
+        batch = got.get("Messages", [])
+        if not batch:
+            return messages
+        for m in batch:
+            messages.append(m)
+            stack.sqs.delete_message(QueueUrl=stack.queue_url, ReceiptHandle=m["ReceiptHandle"])
+        wait = 1
+
+
+def test_warm_up_check_succeeded(stack):
+    # The session's first invocation (the direct CHECK fixture) started the function and read the
+    # secret; a second CHECK on the warm function resolves the groups through both systems.
+    report = stack.invoke("direct-check.json").json
+    assert report["outcome"] == "succeeded", report
+    assert report["actions"] == ["CHECK"]
+    assert report["apiCalls"] > 0
+
+
+def test_eventbridge_joiner_creates_the_user_with_their_groups(stack):
+    result = stack.invoke("eventbridge-joiner.json")
+    assert result.rc == 0, result.stderr
+    body = result.json
+    assert body["disposition"] == "done"
+    report = body["report"]
+    assert report["outcome"] == "succeeded", report
+    assert report["eventId"] == "hr-2026-000123"
+    assert report["actions"] == ["SYNC_IDENTITIES", "MANAGE_RELATIONSHIPS"]
+
+    user = stack.user("mary.jackson@example.com")
+    assert user is not None, "the joiner was not created"
+    assert user["scim"]["externalId"] == "E2001"
+    assert user["scim"]["active"] is True
+    assert user["scim"]["title"] == "Aerospace Engineer"
+    assert sorted(user["groups"]) == ["confluence-users", "engineering", "jira-software-users"]
+
+    # Replaying the same event changes nothing (idempotent) and is still a success.
+    again = stack.invoke("eventbridge-joiner.json").json
+    assert again["report"]["outcome"] == "no_change", again
+
+
+def test_eventbridge_leaver_is_deactivated_without_memberships(stack):
+    assert stack.user("grace.hopper@example.com")["groups"], "seed changed: grace.hopper has no groups"
+    result = stack.invoke("eventbridge-leaver.json")
+    assert result.rc == 0, result.stderr
+    report = result.json["report"]
+    assert report["outcome"] == "succeeded", report
+    assert report["actions"] == ["DEPROVISION_IDENTITY"]
+
+    user = stack.user("grace.hopper@example.com")
+    assert user["groups"] == []
+    assert user["scim"]["active"] is False
+    assert user["accountStatus"] == "inactive"
+
+
+def test_api_gateway_v2_event_updates_the_mover(stack):
+    status, report = stack.invoke("apigw-v2-events-mover.json").http()
+    assert status == 200, report
+    assert report["outcome"] == "succeeded"
+    assert report["lifecycle"] == "mover"
+    user = stack.user("ada.lovelace@example.com")
+    assert user["scim"]["title"] == "Principal Engineer"
+    assert "jira-servicemanagement-users" in user["groups"]
+    assert "engineering" in user["groups"], "a mover in add mode keeps its other groups"
+
+
+def test_api_gateway_v2_direct_action_from_the_path(stack):
+    status, report = stack.invoke("apigw-v2-action-relationships.json").http()
+    assert status == 200, report
+    assert report["actions"] == ["MANAGE_RELATIONSHIPS"]
+    assert "confluence-users" in stack.user("grace.hopper@example.com")["groups"]
+
+
+def test_api_gateway_v2_health_is_the_check_action(stack):
+    response = stack.invoke("apigw-v2-health.json").json
+    assert response["headers"]["content-type"] == "application/json"
+    status, report = response["statusCode"], json.loads(response["body"])
+    assert status == 200, report
+    assert report["actions"] == ["CHECK"]
+    assert report["outcome"] == "succeeded"
+
+
+def test_api_gateway_v1_plan_changes_nothing(stack):
+    before = stack.user("joan.clarke@example.com")
+    writes_before = [r for r in stack.requests() if r["method"] not in ("GET",) and not r["path"].endswith("/search")]
+    status, report = stack.invoke("apigw-v1-plan-leaver.json").http()
+    assert status == 200, report
+    assert report["outcome"] == "planned"
+    assert report["dryRun"] is True
+    assert report["plan"], "a planned leaver lists the writes it would send"
+    assert stack.user("joan.clarke@example.com") == before
+    writes_after = [r for r in stack.requests() if r["method"] not in ("GET",) and not r["path"].endswith("/search")]
+    assert writes_after == writes_before, "a plan sent a write"
+
+
+def test_api_gateway_v1_rehire_reactivates(stack):
+    status, report = stack.invoke("apigw-v1-events-rehire.json").http()
+    assert status == 200, report
+    user = stack.user("linus.former@example.com")
+    assert user["scim"]["active"] is True
+    assert sorted(user["groups"]) == ["confluence-users", "jira-software-users"]
+
+
+def test_bad_request_is_400_naming_the_field_and_calls_nothing(stack):
+    calls_before = len(stack.requests())
+    status, body = stack.invoke("apigw-v2-bad-request.json").http()
+    assert status == 400, body
+    assert body["error"]["code"] == "invalid_input"
+    assert body["error"]["field"] == "worker.workEmail"
+    assert len(stack.requests()) == calls_before, "bad input reached Atlassian"
+
+
+def test_unknown_route_and_wrong_method(stack):
+    event = fixture("apigw-v2-health.json")
+    event["rawPath"] = event["requestContext"]["http"]["path"] = "/v1/nope"
+    status, body = stack.invoke(data=event).http()
+    assert (status, body["error"]["code"]) == (404, "not_found")
+    event = fixture("apigw-v2-health.json")
+    event["requestContext"]["http"]["method"] = "DELETE"
+    response = stack.invoke(data=event).json
+    assert response["statusCode"] == 405
+    assert response["headers"]["allow"] == "GET"
+
+
+def test_function_url_delete_is_403_when_disabled(stack):
+    status, report = stack.invoke("function-url-delete.json").http()
+    assert status == 403, report
+    assert report["error"]["code"] == "action_disabled"
+    assert stack.user("joan.clarke@example.com")["scim"] is not None, "a disabled delete deleted"
+
+
+def test_direct_invocations(stack):
+    report = stack.invoke("direct-deprovision.json").json
+    assert report["outcome"] == "planned"
+    assert report["eventId"] == "ops-2026-0042"
+    report = stack.invoke("lifecycle-joiner.json").json
+    assert report["outcome"] == "no_change", "the joiner was created by the EventBridge test"
+    body = stack.invoke(data={"action": "SYNC_IDENTITIES", "worker": {"hrId": "E9"}}).json
+    assert body["error"]["code"] == "invalid_input"
+    assert body["error"]["field"] == "worker.workEmail"
+
+
+def test_permanent_eventbridge_failures_land_in_the_failure_queue(stack):
+    drain_queue(stack, wait=0)
+    calls_before = len(stack.requests())
+
+    bad = stack.invoke("eventbridge-invalid-email.json")
+    assert bad.rc == 0, "a permanent failure must not be retried by Lambda"
+    assert bad.json["disposition"] == "failure_queued"
+    assert len(stack.requests()) == calls_before, "bad input reached Atlassian"
+
+    purge = stack.invoke("eventbridge-purge.json")
+    assert purge.rc == 0
+    assert purge.json["disposition"] == "failure_queued"
+    assert purge.json["error"]["code"] == "action_disabled"
+
+    messages = {json.loads(m["Body"])["event"]["id"]: m for m in drain_queue(stack)}
+    assert set(messages) == {fixture("eventbridge-invalid-email.json")["id"], fixture("eventbridge-purge.json")["id"]}
+
+    invalid = json.loads(messages[fixture("eventbridge-invalid-email.json")["id"]]["Body"])
+    assert invalid["error"] == {"code": "invalid_input", "field": "worker.workEmail",
+                                "message": invalid["error"]["message"]}
+    assert invalid["event"] == fixture("eventbridge-invalid-email.json"), "the queued event must be the original"
+    assert invalid["requestId"]
+    assert messages[fixture("eventbridge-invalid-email.json")["id"]]["MessageAttributes"]["errorCode"][
+        "StringValue"] == "invalid_input"
+
+    purged = json.loads(messages[fixture("eventbridge-purge.json")["id"]]["Body"])
+    assert purged["error"]["code"] == "action_disabled"
+    assert purged["report"]["outcome"] == "failed"
+
+
+def test_transient_failure_is_returned_as_an_error_for_lambda_to_retry(stack):
+    drain_queue(stack, wait=0)
+    # Every Atlassian request answers 503 until the core's retries give up.
+    stack.emulator_call("PUT", "/__emulator/faults", {"rate503": 1.0})
+    try:
+        result = stack.invoke("eventbridge-mover.json")
+    finally:
+        stack.emulator_call("DELETE", "/__emulator/faults")
+    assert result.rc != 0, f"a transient failure must fail the invocation: {result.stdout}"
+    assert "Lcm.TransientFailure" in result.stdout + result.stderr
+    assert drain_queue(stack, wait=1) == [], "transient failures are Lambda's to retry, not queued by us"
+    # The retry Lambda would make now succeeds.
+    assert stack.invoke("eventbridge-mover.json").json["disposition"] == "done"
+
+
+def test_rotation_recovers_through_the_401_refetch(stack):
+    new_scim, new_admin = "rotated-scim-token-e2e-7f3a91", "rotated-admin-api-key-e2e-c62d04"
+    stack.tokens |= {new_scim, new_admin}
+    # Rotate: Atlassian (the emulator) now accepts only the new keys, and the secret holds them.
+    # The function's cached credentials (TTL 300 s) are now stale.
+    stack.emulator_call("PUT", "/__emulator/tokens", {"scimToken": new_scim, "adminApiKey": new_admin})
+    stack.secrets.put_secret_value(SecretId=stack.secret_arn,
+                                   SecretString=json.dumps(secret_value(stack, new_scim, new_admin)))
+
+    status, report = stack.invoke("apigw-v2-health.json").http()
+    assert status == 200, report
+    assert report["outcome"] == "succeeded"
+    assert any("401" in w for w in report.get("warnings", [])), report.get("warnings")
+
+    refreshed = [l for l in stack.function_log_lines() if l.get("message") == "invocation"
+                 and l.get("credentials_refreshed") is True]
+    assert refreshed, "no invocation logged a credential refresh"
+    # The next call uses the new credentials straight away.
+    status, report = stack.invoke("apigw-v2-health.json").http()
+    assert status == 200 and not report.get("warnings"), report
+
+
+def test_every_invocation_is_logged_and_measured(stack):
+    lines = stack.function_log_lines()
+    invocations = [l for l in lines if l.get("message") == "invocation"]
+    assert len(invocations) >= 15
+    for line in invocations:
+        for field in ("request_id", "source", "outcome", "duration_ms"):
+            assert field in line, f"{field} missing from {line}"
+    assert any(l.get("event_id") == "hr-2026-000123" and l.get("action") == "SYNC_IDENTITIES+MANAGE_RELATIONSHIPS"
+               for l in invocations)
+    emf = [l for l in lines if "_aws" in l]
+    assert len(emf) == len(invocations), "one EMF line per invocation"
+    for doc in emf:
+        decl = doc["_aws"]["CloudWatchMetrics"][0]
+        assert decl["Namespace"] == "AtlassianLcm"
+        assert decl["Dimensions"] == [["Action", "Outcome"]]
+        for metric in ("Invocations", "ApiCalls", "Retries", "DurationMs"):
+            assert isinstance(doc[metric], (int, float))
+
+
+def test_no_secret_was_ever_printed(stack):
+    # Last on purpose: scans everything the function (and cargo lambda watch) printed in the session.
+    output = stack.all_function_output()
+    assert len(output) > 1000, "the function printed almost nothing: the scan would prove nothing"
+    assert len(stack.tokens) == 4
+    for token in stack.tokens:
+        assert token not in output, "a credential appeared in the function's output"
+    # Nor in the failure queue messages or responses we kept: the queue was drained above and
+    # reports never carry credentials; the emulator's request log never records headers.

@@ -586,32 +586,37 @@ impl Config {
 /// the SCIM directory id.
 pub fn parse_scim_url(url: &str, allow_custom: bool) -> Result<(String, ScimDirectoryId), String> {
     let base = check_endpoint(url, allow_custom)?;
-    let parsed = url::Url::parse(&base).map_err(|e| format!("not a URL: {e}"))?;
-    let segments: Vec<&str> = parsed
-        .path_segments()
-        .map(|s| s.collect())
-        .unwrap_or_default();
+    let uri: http::Uri = base.parse().map_err(|e| format!("not a URL: {e}"))?;
+    let segments: Vec<&str> = uri.path().split('/').filter(|s| !s.is_empty()).collect();
     match segments.as_slice() {
-        [.., "scim", "directory", id] if !id.is_empty() => {
-            if parsed.query().is_some() || parsed.fragment().is_some() {
-                return Err("must not carry a query or fragment".into());
-            }
-            Ok((base.clone(), ScimDirectoryId::new(*id)))
-        }
+        [.., "scim", "directory", id] => Ok((base.clone(), ScimDirectoryId::new(*id))),
         _ => Err("must end in /scim/directory/<directory id>, like https://api.atlassian.com/scim/directory/abcdeg1234".into()),
     }
 }
 
 /// Checks that a base URL is Atlassian's over HTTPS, or that custom endpoints
-/// were explicitly allowed; returns it without a trailing slash.
+/// were explicitly allowed; returns it without a trailing slash. Parsed with
+/// `http::Uri` (already needed for requests) rather than a full URL crate,
+/// whose Unicode tables would triple the size of the WebAssembly build.
 pub fn check_endpoint(url: &str, allow_custom: bool) -> Result<String, String> {
-    let parsed = url::Url::parse(url.trim()).map_err(|e| format!("`{url}` is not a URL ({e})"))?;
-    if !parsed.username().is_empty() || parsed.password().is_some() {
+    let trimmed = url.trim();
+    let uri: http::Uri = trimmed
+        .parse()
+        .map_err(|e| format!("`{url}` is not a URL ({e})"))?;
+    let (Some(scheme), Some(authority)) = (uri.scheme_str(), uri.authority()) else {
+        return Err(format!(
+            "`{url}` is not an absolute URL like https://{ATLASSIAN_HOST}/..."
+        ));
+    };
+    if authority.as_str().contains('@') {
         return Err("must not contain credentials".into());
     }
-    let is_atlassian = parsed.scheme() == "https"
-        && parsed.host_str() == Some(ATLASSIAN_HOST)
-        && parsed.port().is_none();
+    if uri.query().is_some() {
+        return Err("must not carry a query".into());
+    }
+    let is_atlassian = scheme == "https"
+        && authority.host().eq_ignore_ascii_case(ATLASSIAN_HOST)
+        && authority.port().is_none();
     if !is_atlassian {
         if !allow_custom {
             return Err(format!(
@@ -619,11 +624,11 @@ pub fn check_endpoint(url: &str, allow_custom: bool) -> Result<String, String> {
                 Key::AllowCustomEndpoints.env()
             ));
         }
-        if !matches!(parsed.scheme(), "http" | "https") {
+        if !matches!(scheme, "http" | "https") {
             return Err(format!("`{url}` must be http or https"));
         }
     }
-    Ok(url.trim().trim_end_matches('/').to_string())
+    Ok(trimmed.trim_end_matches('/').to_string())
 }
 
 #[cfg(test)]

@@ -354,9 +354,12 @@ fn event(w: EventWire) -> Result<Request, InputError> {
         )?;
     }
     let opts = w.options.unwrap_or_default();
-    if opts.create.is_some() || opts.reactivate.is_some() {
-        return Err(InputError::new("options", "`create` and `reactivate` follow from the lifecycle; they are for direct SYNC_IDENTITIES calls"));
-    }
+    let allowed: &[&str] = match lifecycle {
+        Lifecycle::Joiner | Lifecycle::Mover | Lifecycle::Rehire => &["dryRun", "adopt"],
+        Lifecycle::Leaver => &["dryRun"],
+        Lifecycle::Purge => &["dryRun", "force"],
+    };
+    allow_options(&opts, allowed, &format!("a {} event", lifecycle.as_str()))?;
     let worker = parse_worker(w.worker, "worker")?;
     let access = w.access.map(|a| parse_access(a, "access")).transpose()?;
     let calls = plan_lifecycle(lifecycle, worker, access, &opts)?;
@@ -396,6 +399,7 @@ fn plan_lifecycle(
                 (Some(f), _) => f,
                 (None, m) => m.unwrap_or(GroupMode::Add),
             };
+            check_scope(mode, &scope)?;
             Ok(Some(ActionCall::Relationships(RelationshipsInput {
                 worker: worker.clone(),
                 groups,
@@ -466,6 +470,13 @@ fn direct(w: DirectWire) -> Result<Request, InputError> {
         .map(|id| check_event_id(id, "eventId"))
         .transpose()?;
     let opts = w.options.unwrap_or_default();
+    let allowed: &[&str] = match kind {
+        ActionKind::SyncIdentities => &["dryRun", "adopt", "create", "reactivate"],
+        ActionKind::ManageRelationships | ActionKind::DeprovisionIdentity => &["dryRun"],
+        ActionKind::DeleteIdentity => &["dryRun", "force"],
+        ActionKind::Check => &[],
+    };
+    allow_options(&opts, allowed, kind.as_str())?;
     let worker_for = |w: Option<WorkerWire>| -> Result<Worker, InputError> {
         parse_worker(
             w.ok_or_else(|| InputError::new("worker", "is required"))?,
@@ -502,10 +513,12 @@ fn direct(w: DirectWire) -> Result<Request, InputError> {
                 .access
                 .ok_or_else(|| InputError::new("access", "is required"))?;
             let (groups, mode, scope) = parse_access(access, "access")?;
+            let mode = mode.unwrap_or(GroupMode::Add);
+            check_scope(mode, &scope)?;
             ActionCall::Relationships(RelationshipsInput {
                 worker,
                 groups,
-                mode: mode.unwrap_or(GroupMode::Add),
+                mode,
                 scope,
             })
         }
@@ -647,14 +660,49 @@ fn parse_access(a: AccessWire, at: &str) -> Result<ParsedAccess, InputError> {
     };
     if let Some(scope) = &a.scope {
         check_groups(scope, &format!("{at}.scope"))?;
-        if mode != Some(GroupMode::Replace) {
-            return Err(InputError::new(
-                format!("{at}.scope"),
-                "only applies with mode `replace`",
-            ));
-        }
     }
     Ok((a.groups, mode, a.scope))
+}
+
+/// `access.scope` bounds what `replace` may remove; with any other mode it
+/// would silently mean nothing.
+fn check_scope(mode: GroupMode, scope: &Option<Vec<String>>) -> Result<(), InputError> {
+    if scope.is_some() && mode != GroupMode::Replace {
+        return Err(InputError::new(
+            "access.scope",
+            "only applies with mode `replace`",
+        ));
+    }
+    Ok(())
+}
+
+/// Refuses options the action does not use, so a caller relying on one (say
+/// `force` on a leaver) learns it has no effect instead of being ignored.
+fn allow_options(opts: &OptionsWire, allowed: &[&str], what: &str) -> Result<(), InputError> {
+    let given = [
+        ("dryRun", opts.dry_run.is_some()),
+        ("adopt", opts.adopt.is_some()),
+        ("force", opts.force.is_some()),
+        ("create", opts.create.is_some()),
+        ("reactivate", opts.reactivate.is_some()),
+    ];
+    match given
+        .iter()
+        .find(|(name, set)| *set && !allowed.contains(name))
+    {
+        Some((name, _)) => {
+            let accepted = if allowed.is_empty() {
+                "no options".to_string()
+            } else {
+                allowed.join(", ")
+            };
+            Err(InputError::new(
+                format!("options.{name}"),
+                format!("{what} does not use `{name}`; it accepts {accepted}"),
+            ))
+        }
+        None => Ok(()),
+    }
 }
 
 fn check_groups(groups: &[String], at: &str) -> Result<(), InputError> {
@@ -856,6 +904,43 @@ mod tests {
             "worker.workEmail"
         );
         assert_eq!(err(json!({"action": "MANAGE_RELATIONSHIPS", "worker": {"hrId": "E1"}, "access": {"groups": ["g"], "scope": ["g"]}})).field, "access.scope");
+    }
+
+    #[test]
+    fn options_an_action_does_not_use_are_refused() {
+        let mut v = joiner();
+        v["lifecycle"] = json!("leaver");
+        v.as_object_mut().unwrap().remove("access");
+        v["options"] = json!({"force": true});
+        assert_eq!(err(v).field, "options.force");
+        assert_eq!(
+            err(json!({"action": "CHECK", "options": {"adopt": true}})).field,
+            "options.adopt"
+        );
+        let mut v = joiner();
+        v["options"] = json!({"create": false});
+        assert_eq!(err(v).field, "options.create");
+        let r = parse_request(&json!({"action": "DELETE_IDENTITY", "worker": {"hrId": "E1"}, "options": {"force": true}})).unwrap();
+        assert!(matches!(&r.calls[0], ActionCall::Delete(d) if d.force));
+    }
+
+    #[test]
+    fn a_rehire_scope_needs_no_explicit_mode() {
+        let mut v = joiner();
+        v["lifecycle"] = json!("rehire");
+        v["access"] = json!({"groups": ["g"], "scope": ["g", "h"]});
+        match &parse_request(&v).unwrap().calls[1] {
+            ActionCall::Relationships(r) => {
+                assert_eq!(
+                    (r.mode, r.scope.clone()),
+                    (GroupMode::Replace, Some(vec!["g".into(), "h".into()]))
+                )
+            }
+            other => panic!("{other:?}"),
+        }
+        let mut v = joiner();
+        v["access"]["scope"] = json!(["g"]);
+        assert_eq!(err(v).field, "access.scope");
     }
 
     #[test]

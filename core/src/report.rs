@@ -154,7 +154,10 @@ pub enum ErrorCode {
     Forbidden,
     /// Atlassian answered with a conflict (409) we could not resolve.
     Conflict,
-    /// Atlassian answered with another error status.
+    /// Atlassian refused the request itself (another 4xx): retrying the same
+    /// request cannot help.
+    Rejected,
+    /// Atlassian failed (5xx, or 429 after every retry): a later retry may succeed.
     AtlassianError,
     /// No response (connection, timeout) after the retries allowed.
     Transport,
@@ -386,6 +389,40 @@ mod tests {
             let steps: Vec<Step> = steps.into_iter().map(step).collect();
             assert_eq!(Report::derive_outcome(&steps, e), want, "{steps:?}");
         }
+    }
+
+    #[test]
+    fn transient_only_when_every_failure_can_pass() {
+        let failing = |codes: &[ErrorCode]| Report {
+            actions: vec![],
+            lifecycle: None,
+            event_id: None,
+            identity: Identity::default(),
+            outcome: Outcome::Failed,
+            dry_run: false,
+            error: None,
+            steps: codes
+                .iter()
+                .map(|c| Step {
+                    error: Some(ReportError {
+                        code: *c,
+                        message: String::new(),
+                    }),
+                    ..step(StepStatus::Failed)
+                })
+                .collect(),
+            audit: vec![],
+            plan: vec![],
+            warnings: vec![],
+            api_calls: 0,
+            retries: 0,
+            started_at: String::new(),
+            duration_ms: 0,
+        };
+        assert!(failing(&[ErrorCode::AtlassianError, ErrorCode::Transport]).is_transient_failure());
+        assert!(!failing(&[ErrorCode::AtlassianError, ErrorCode::Rejected]).is_transient_failure());
+        assert!(!failing(&[ErrorCode::OwnershipConflict]).is_transient_failure());
+        assert!(!failing(&[]).is_transient_failure());
     }
 
     #[test]

@@ -122,7 +122,8 @@ impl ApiResponse {
             404 => ErrorCode::NotFound,
             409 => ErrorCode::Conflict,
             300..=399 => ErrorCode::UnexpectedResponse,
-            _ => ErrorCode::AtlassianError,
+            429 | 500..=599 => ErrorCode::AtlassianError,
+            _ => ErrorCode::Rejected,
         };
         let detail = error_detail(system, &self.body);
         let hint = match self.status {

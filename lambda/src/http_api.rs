@@ -216,6 +216,7 @@ pub fn status_for_code(code: ErrorCode) -> u16 {
         ErrorCode::Unauthorized
         | ErrorCode::Forbidden
         | ErrorCode::NotFound
+        | ErrorCode::Rejected
         | ErrorCode::AtlassianError
         | ErrorCode::Transport
         | ErrorCode::UnexpectedResponse

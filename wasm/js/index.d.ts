@@ -46,6 +46,7 @@ export type ErrorCode =
   | "unauthorized"
   | "forbidden"
   | "conflict"
+  | "rejected"
   | "atlassian_error"
   | "transport"
   | "deadline_exceeded"

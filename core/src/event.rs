@@ -60,15 +60,7 @@ impl Lifecycle {
     }
 
     fn parse(s: &str) -> Option<Lifecycle> {
-        [
-            Lifecycle::Joiner,
-            Lifecycle::Mover,
-            Lifecycle::Rehire,
-            Lifecycle::Leaver,
-            Lifecycle::Purge,
-        ]
-        .into_iter()
-        .find(|l| l.as_str() == s)
+        Lifecycle::ALL.into_iter().find(|l| l.as_str() == s)
     }
 }
 
@@ -354,12 +346,11 @@ fn event(w: EventWire) -> Result<Request, InputError> {
         )?;
     }
     let opts = w.options.unwrap_or_default();
-    let allowed: &[&str] = match lifecycle {
-        Lifecycle::Joiner | Lifecycle::Mover | Lifecycle::Rehire => &["dryRun", "adopt"],
-        Lifecycle::Leaver => &["dryRun"],
-        Lifecycle::Purge => &["dryRun", "force"],
-    };
-    allow_options(&opts, allowed, &format!("a {} event", lifecycle.as_str()))?;
+    allow_options(
+        &opts,
+        lifecycle.options(),
+        &format!("a {} event", lifecycle.as_str()),
+    )?;
     let worker = parse_worker(w.worker, "worker")?;
     let access = w.access.map(|a| parse_access(a, "access")).transpose()?;
     let calls = plan_lifecycle(lifecycle, worker, access, &opts)?;
@@ -470,13 +461,7 @@ fn direct(w: DirectWire) -> Result<Request, InputError> {
         .map(|id| check_event_id(id, "eventId"))
         .transpose()?;
     let opts = w.options.unwrap_or_default();
-    let allowed: &[&str] = match kind {
-        ActionKind::SyncIdentities => &["dryRun", "adopt", "create", "reactivate"],
-        ActionKind::ManageRelationships | ActionKind::DeprovisionIdentity => &["dryRun"],
-        ActionKind::DeleteIdentity => &["dryRun", "force"],
-        ActionKind::Check => &[],
-    };
-    allow_options(&opts, allowed, kind.as_str())?;
+    allow_options(&opts, kind.options(), kind.as_str())?;
     let worker_for = |w: Option<WorkerWire>| -> Result<Worker, InputError> {
         parse_worker(
             w.ok_or_else(|| InputError::new("worker", "is required"))?,

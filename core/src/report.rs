@@ -38,15 +38,7 @@ impl ActionKind {
     /// Parses a wire name (case-insensitive, `-` or `_`).
     pub fn parse(name: &str) -> Option<ActionKind> {
         let n = name.trim().to_ascii_uppercase().replace('-', "_");
-        [
-            ActionKind::SyncIdentities,
-            ActionKind::ManageRelationships,
-            ActionKind::DeprovisionIdentity,
-            ActionKind::DeleteIdentity,
-            ActionKind::Check,
-        ]
-        .into_iter()
-        .find(|a| a.as_str() == n)
+        ActionKind::ALL.into_iter().find(|a| a.as_str() == n)
     }
 
     /// True for actions that can remove access.

@@ -194,15 +194,24 @@ export interface RehireAccess {
   scope?: never;
 }
 
-/** `options` of a lifecycle event. */
-export interface EventOptions {
+/** `options` of a joiner, mover or rehire event. */
+export interface SyncEventOptions {
   /** Plan instead of execute. */
   dryRun?: boolean;
-  /** Sync: take over a user whose `externalId` belongs to another provisioner. */
+  /** Take over a user whose `externalId` belongs to another provisioner. */
   adopt?: boolean;
-  /** Purge: delete even a user owned by another provisioner. */
+}
+
+/** `options` of a purge event. */
+export interface PurgeEventOptions {
+  /** Plan instead of execute. */
+  dryRun?: boolean;
+  /** Delete even a user owned by another provisioner (or whose ownership no `hrId` proves). */
   force?: boolean;
 }
+
+/** `options` of any lifecycle event; each event type narrows it. */
+export type EventOptions = SyncEventOptions | PurgeEventOptions;
 
 /** Fields every lifecycle event has. */
 export interface EventEnvelope {
@@ -211,7 +220,6 @@ export interface EventEnvelope {
   eventId: string;
   /** RFC 3339, like `2026-11-30T09:00:00Z`. */
   occurredAt?: string;
-  options?: EventOptions;
 }
 
 /** Someone joined: sync (create allowed), then join `access.groups`. */
@@ -220,6 +228,7 @@ export interface JoinerEvent extends EventEnvelope {
   /** Needs `displayName`, or `givenName` and `familyName`, for a new user. */
   worker: IdentifiedWorker;
   access?: JoinerAccess;
+  options?: SyncEventOptions;
 }
 
 /** Someone moved: sync (update only), then change groups. */
@@ -227,6 +236,7 @@ export interface MoverEvent extends EventEnvelope {
   lifecycle: "mover";
   worker: IdentifiedWorker;
   access?: Access;
+  options?: SyncEventOptions;
 }
 
 /** Someone came back: sync with reactivation, then replace groups. */
@@ -234,18 +244,21 @@ export interface RehireEvent extends EventEnvelope {
   lifecycle: "rehire";
   worker: IdentifiedWorker;
   access?: RehireAccess | ReplaceAccess;
+  options?: SyncEventOptions;
 }
 
 /** Someone left: remove every membership, then deactivate. */
 export interface LeaverEvent extends EventEnvelope {
   lifecycle: "leaver";
   worker: WorkerRef;
+  options?: PlanOptions;
 }
 
 /** Someone must be erased: delete (needs `allowDelete`). */
 export interface PurgeEvent extends EventEnvelope {
   lifecycle: "purge";
   worker: WorkerRef;
+  options?: PurgeEventOptions;
 }
 
 /** An HR lifecycle event. */
@@ -262,12 +275,12 @@ export interface SyncOptions {
   reactivate?: boolean;
 }
 
-/** `options` of `MANAGE_RELATIONSHIPS` and `CHECK`. */
+/** `options` of `MANAGE_RELATIONSHIPS`, `DEPROVISION_IDENTITY` and a leaver event. */
 export interface PlanOptions {
   dryRun?: boolean;
 }
 
-/** `options` of `DEPROVISION_IDENTITY` and `DELETE_IDENTITY`. */
+/** `options` of `DELETE_IDENTITY`. */
 export interface RemovalOptions {
   dryRun?: boolean;
   /** Delete even a user owned by another provisioner. */
@@ -289,7 +302,14 @@ export interface ManageRelationshipsInput {
   options?: PlanOptions;
 }
 
-/** Input of `deprovisionIdentity()` and `deleteIdentity()`. */
+/** Input of `deprovisionIdentity()`. */
+export interface DeprovisionInput {
+  worker: WorkerRef;
+  eventId?: string;
+  options?: PlanOptions;
+}
+
+/** Input of `deleteIdentity()`. */
 export interface RemovalInput {
   worker: WorkerRef;
   eventId?: string;
@@ -307,7 +327,7 @@ export interface ManageRelationshipsCall extends ManageRelationshipsInput {
 }
 
 /** A direct `DEPROVISION_IDENTITY` call. */
-export interface DeprovisionIdentityCall extends RemovalInput {
+export interface DeprovisionIdentityCall extends DeprovisionInput {
   action: "DEPROVISION_IDENTITY";
 }
 
@@ -322,7 +342,6 @@ export interface CheckCall {
   /** Groups to resolve; at most 100. */
   groups?: readonly string[];
   eventId?: string;
-  options?: PlanOptions;
 }
 
 /** A direct action call. */
@@ -565,7 +584,7 @@ export declare class AtlassianLcm {
   /** `MANAGE_RELATIONSHIPS`: add, remove or replace group memberships. */
   manageRelationships(input: ManageRelationshipsInput, options?: CallOptions): Promise<Report>;
   /** `DEPROVISION_IDENTITY`: remove every membership, then deactivate. */
-  deprovisionIdentity(input: RemovalInput, options?: CallOptions): Promise<Report>;
+  deprovisionIdentity(input: DeprovisionInput, options?: CallOptions): Promise<Report>;
   /** `DELETE_IDENTITY`: permanent removal; refused (in the report) unless `allowDelete`. */
   deleteIdentity(input: RemovalInput, options?: CallOptions): Promise<Report>;
   /** `CHECK`: credentials, both directories, and the named groups. */

@@ -4,11 +4,12 @@
 //! configuration enables it; the lifecycles and the actions each maps to; and
 //! every setting with its three spellings.
 //!
-//! The setting list comes from the engine ([`Key::ALL`]); the per-action table
-//! restates the engine's documented behaviour (DESIGN §1, §3) because the
-//! engine does not yet expose it as data.
+//! Every fact comes from the engine (`atlassian_lcm::capabilities`: the
+//! options input validation accepts, the credentials, the opt-ins); this host
+//! only adds the JavaScript method names and spellings.
 
 use atlassian_lcm::config::Key;
+use atlassian_lcm::event::Lifecycle;
 use atlassian_lcm::{ActionKind, Config};
 use serde::Serialize;
 
@@ -42,14 +43,14 @@ pub struct ActionCapability {
     /// The `options` keys its input accepts.
     pub options: &'static [&'static str],
     /// The settings holding the credentials it sends.
-    pub credentials: &'static [&'static str],
+    pub credentials: Vec<String>,
     /// True when it can remove access.
     pub destructive: bool,
     /// False when this configuration refuses it.
     pub enabled: bool,
     /// The settings that enable it, when it is opt-in.
-    #[serde(skip_serializing_if = "<[_]>::is_empty")]
-    pub requires: &'static [&'static str],
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub requires: Vec<String>,
 }
 
 /// One lifecycle.
@@ -80,96 +81,44 @@ pub struct SettingCapability {
     pub required: bool,
 }
 
-const BOTH_KEYS: &[&str] = &["scimToken", "adminApiKey"];
+/// The `AtlassianLcm` method that runs an action.
+fn method(action: ActionKind) -> &'static str {
+    match action {
+        ActionKind::SyncIdentities => "syncIdentities",
+        ActionKind::ManageRelationships => "manageRelationships",
+        ActionKind::DeprovisionIdentity => "deprovisionIdentity",
+        ActionKind::DeleteIdentity => "deleteIdentity",
+        ActionKind::Check => "check",
+    }
+}
+
+fn camel(keys: &[Key]) -> Vec<String> {
+    keys.iter().map(|k| k.camel()).collect()
+}
 
 /// Describes the connector under `config`.
 pub fn describe(config: &Config) -> Capabilities {
-    use ActionKind::*;
-    let action =
-        |action, method, description, options, destructive, enabled, requires| ActionCapability {
+    let actions = ActionKind::ALL
+        .into_iter()
+        .map(|action| ActionCapability {
             action,
-            method,
-            description,
-            options,
-            credentials: BOTH_KEYS,
-            destructive,
-            enabled,
-            requires,
-        };
-    let actions = vec![
-        action(
-            SyncIdentities,
-            "syncIdentities",
-            "Create the user, or update the attributes that differ (SCIM /Users).",
-            &["dryRun", "adopt", "create", "reactivate"][..],
-            false,
-            true,
-            &[][..],
-        ),
-        action(
-            ManageRelationships,
-            "manageRelationships",
-            "Add, remove or replace group memberships, groups named by display name (Admin API, or SCIM /Groups for groups synced from an identity provider).",
-            &["dryRun"][..],
-            true,
-            true,
-            &[][..],
-        ),
-        action(
-            DeprovisionIdentity,
-            "deprovisionIdentity",
-            "Remove every group membership, then deactivate; the account and its history are kept.",
-            &["dryRun", "force"][..],
-            true,
-            true,
-            &[][..],
-        ),
-        action(
-            DeleteIdentity,
-            "deleteIdentity",
-            "Permanent removal: memberships removed, the SCIM record deleted, then (with deleteAccounts) the account itself. Irreversible.",
-            &["dryRun", "force"][..],
-            true,
-            config.safety.allow_delete,
-            &["allowDelete"][..],
-        ),
-        action(
-            Check,
-            "check",
-            "Health: the credentials work, the SCIM and Admin directories resolve, and named groups resolve with the system each would be changed through.",
-            &["dryRun"][..],
-            false,
-            true,
-            &[][..],
-        ),
-    ];
-    let lifecycles = vec![
-        LifecycleCapability {
-            lifecycle: "joiner",
-            actions: &[SyncIdentities, ManageRelationships],
-            access_modes: &["add"],
-        },
-        LifecycleCapability {
-            lifecycle: "mover",
-            actions: &[SyncIdentities, ManageRelationships],
-            access_modes: &["add", "remove", "replace"],
-        },
-        LifecycleCapability {
-            lifecycle: "rehire",
-            actions: &[SyncIdentities, ManageRelationships],
-            access_modes: &["replace"],
-        },
-        LifecycleCapability {
-            lifecycle: "leaver",
-            actions: &[DeprovisionIdentity],
-            access_modes: &[],
-        },
-        LifecycleCapability {
-            lifecycle: "purge",
-            actions: &[DeleteIdentity],
-            access_modes: &[],
-        },
-    ];
+            method: method(action),
+            description: action.description(),
+            options: action.options(),
+            credentials: camel(action.credentials()),
+            destructive: action.is_destructive(),
+            enabled: action.enabled(config),
+            requires: camel(action.requires()),
+        })
+        .collect();
+    let lifecycles = Lifecycle::ALL
+        .into_iter()
+        .map(|l| LifecycleCapability {
+            lifecycle: l.as_str(),
+            actions: l.actions(),
+            access_modes: l.access_modes(),
+        })
+        .collect();
     let settings = Key::ALL
         .iter()
         .map(|key| SettingCapability {
@@ -177,10 +126,7 @@ pub fn describe(config: &Config) -> Capabilities {
             env: key.env(),
             snake: key.snake(),
             secret: key.is_secret(),
-            required: matches!(
-                key,
-                Key::ScimUrl | Key::ScimToken | Key::AdminApiKey | Key::OrganizationId
-            ),
+            required: key.is_required(),
         })
         .collect();
     Capabilities {

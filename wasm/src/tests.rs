@@ -7,6 +7,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use atlassian_lcm::config::Key;
+use atlassian_lcm::event::Lifecycle;
 use atlassian_lcm::report::{
     AuditEvent, ErrorCode, Identity, Outcome, PlannedRequest, ReportError, Step, StepStatus, System,
 };
@@ -164,7 +165,7 @@ fn input_fields_match_the_engine() {
         "access": {"groups": ["g"]}, "options": {}
     });
     let mut envelope = keys(&interface("EventEnvelope"));
-    envelope.extend(["lifecycle", "worker", "access"].map(String::from));
+    envelope.extend(["lifecycle", "worker", "access", "options"].map(String::from));
     assert_eq!(accepted_fields(event.clone(), ""), envelope);
     assert_eq!(
         accepted_fields(event.clone(), "/worker"),
@@ -188,14 +189,49 @@ fn input_fields_match_the_engine() {
     }
     assert_eq!(accepted_fields(direct.clone(), ""), calls);
 
-    // Options: the engine takes one set for all; the .d.ts narrows per action.
-    let mut options = keys(&interface("EventOptions"));
-    for name in ["SyncOptions", "PlanOptions", "RemovalOptions"] {
+    // Options: the wire takes one set; the engine narrows it per action and
+    // lifecycle (`capabilities`), and so must the .d.ts, interface by interface.
+    let mut options = BTreeSet::new();
+    for name in [
+        "SyncEventOptions",
+        "PurgeEventOptions",
+        "SyncOptions",
+        "PlanOptions",
+        "RemovalOptions",
+    ] {
         options.extend(keys(&interface(name)));
     }
     assert_eq!(accepted_fields(direct, "/options"), options);
-    // `create` and `reactivate` follow from the lifecycle in events.
-    assert!(!interface("EventOptions").contains_key("create"));
+    let listed = |names: &[&str]| names.iter().map(|n| n.to_string()).collect::<BTreeSet<_>>();
+    for (action, ts) in [
+        (ActionKind::SyncIdentities, Some("SyncOptions")),
+        (ActionKind::ManageRelationships, Some("PlanOptions")),
+        (ActionKind::DeprovisionIdentity, Some("PlanOptions")),
+        (ActionKind::DeleteIdentity, Some("RemovalOptions")),
+        (ActionKind::Check, None),
+    ] {
+        let declared = ts.map(|t| keys(&interface(t))).unwrap_or_default();
+        assert_eq!(
+            declared,
+            listed(action.options()),
+            "{} options",
+            action.as_str()
+        );
+    }
+    for (lifecycle, ts) in [
+        (Lifecycle::Joiner, "SyncEventOptions"),
+        (Lifecycle::Mover, "SyncEventOptions"),
+        (Lifecycle::Rehire, "SyncEventOptions"),
+        (Lifecycle::Leaver, "PlanOptions"),
+        (Lifecycle::Purge, "PurgeEventOptions"),
+    ] {
+        assert_eq!(
+            keys(&interface(ts)),
+            listed(lifecycle.options()),
+            "{} options",
+            lifecycle.as_str()
+        );
+    }
 }
 
 /// Object keys of `value`, with whether each may be left out when `None`.

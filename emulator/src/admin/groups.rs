@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 use super::{
-    bad_request, check_scope, decode_cursor, not_found, optional_body, page_limit, page_links,
+    bad_request, check_scope, decode_cursor, not_found, optional_body, page_limit, page_response,
 };
 use crate::app::App;
 use crate::state::{Group, OrgState};
@@ -162,19 +162,9 @@ pub(super) async fn search(
         .expand
         .as_ref()
         .is_some_and(|e| e.iter().any(|x| x == "counts.users"));
-    let total = found.len();
-    let data: Vec<Value> = found
-        .into_iter()
-        .skip(offset)
-        .take(limit)
-        .map(|g| group_json(&state, g, counts))
-        .collect();
-    let links = page_links("groups", &query, offset, limit, total);
-    (
-        StatusCode::OK,
-        Json(json!({ "data": data, "links": links })),
-    )
-        .into_response()
+    page_response("groups", &query, found, offset, limit, |g| {
+        group_json(&state, g, counts)
+    })
 }
 
 pub(super) async fn get_one(

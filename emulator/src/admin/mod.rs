@@ -138,6 +138,31 @@ pub(crate) fn page_links<Q: serde::Serialize>(
     links
 }
 
+/// A `200` page: the `limit` items from `offset`, each rendered by `render`,
+/// with cursor links; what every Admin search and listing answers.
+pub(crate) fn page_response<T, Q: serde::Serialize>(
+    kind: &str,
+    query: &Q,
+    items: Vec<T>,
+    offset: usize,
+    limit: usize,
+    render: impl Fn(T) -> Value,
+) -> Response {
+    let total = items.len();
+    let data: Vec<Value> = items
+        .into_iter()
+        .skip(offset)
+        .take(limit)
+        .map(render)
+        .collect();
+    let links = page_links(kind, query, offset, limit, total);
+    (
+        StatusCode::OK,
+        Json(json!({ "data": data, "links": links })),
+    )
+        .into_response()
+}
+
 pub(crate) use cursor::decode as decode_cursor;
 
 #[derive(Debug, Default, Deserialize)]

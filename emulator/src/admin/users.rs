@@ -17,7 +17,7 @@ use serde_json::{json, Value};
 
 use super::groups::GROUP_ARI_PREFIX;
 use super::{
-    bad_request, check_scope, decode_cursor, not_found, optional_body, page_limit, page_links,
+    bad_request, check_scope, decode_cursor, not_found, optional_body, page_limit, page_response,
 };
 use crate::app::App;
 use crate::state::{Account, OrgState};
@@ -212,19 +212,9 @@ pub(super) async fn search(
         .expand
         .as_ref()
         .is_some_and(|e| e.iter().any(|x| x == "groups"));
-    let total = found.len();
-    let data: Vec<Value> = found
-        .into_iter()
-        .skip(offset)
-        .take(limit)
-        .map(|a| user_json(&state, a, with_groups))
-        .collect();
-    let links = page_links("users", &query, offset, limit, total);
-    (
-        StatusCode::OK,
-        Json(json!({ "data": data, "links": links })),
-    )
-        .into_response()
+    page_response("users", &query, found, offset, limit, |a| {
+        user_json(&state, a, with_groups)
+    })
 }
 
 pub(super) async fn get_one(

@@ -12,7 +12,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use serde_json::{json, Value};
 
-use super::users::{patch_operations, Operation};
+use super::users::{patch_request, Operation};
 use super::{check_directory, error, filter, list_response, object_body, respond, ListQuery};
 use crate::app::App;
 use crate::seed::GroupKind;
@@ -180,11 +180,7 @@ pub(super) async fn patch(
     let Some(mut group) = state.group_by_scim_id(&id).cloned() else {
         return not_found(&id);
     };
-    let body = match object_body(&body) {
-        Ok(body) => body,
-        Err(response) => return response,
-    };
-    let operations = match patch_operations(&body) {
+    let operations = match patch_request(&body) {
         Ok(operations) => operations,
         Err(response) => return response,
     };

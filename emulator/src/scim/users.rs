@@ -260,11 +260,7 @@ pub(super) async fn patch(
     let Some(mut user) = state.scim_user(&id).cloned() else {
         return not_found(&id);
     };
-    let body = match object_body(&body) {
-        Ok(body) => body,
-        Err(response) => return response,
-    };
-    let operations = match patch_operations(&body) {
+    let operations = match patch_request(&body) {
         Ok(operations) => operations,
         Err(response) => return response,
     };
@@ -455,7 +451,12 @@ pub(super) struct Operation {
 }
 
 /// The `Operations` (RFC 7644) or `operations` (Atlassian's schema) array.
-pub(super) fn patch_operations(body: &Map<String, Value>) -> Result<Vec<Operation>, Response> {
+/// The operations of a PATCH request body (a JSON object with `Operations`).
+pub(super) fn patch_request(body: &[u8]) -> Result<Vec<Operation>, Response> {
+    patch_operations(&object_body(body)?)
+}
+
+fn patch_operations(body: &Map<String, Value>) -> Result<Vec<Operation>, Response> {
     let syntax = |detail: &str| error(StatusCode::BAD_REQUEST, Some("invalidSyntax"), detail);
     if let Some(Value::Array(schemas)) = body.get("schemas") {
         if !schemas.iter().any(|s| s.as_str() == Some(PATCH_SCHEMA)) {

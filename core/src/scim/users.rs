@@ -241,6 +241,11 @@ pub struct Change {
 
 /// The PATCH body for a set of changes. A `userName` change also replaces the
 /// primary e-mail, so the two never disagree.
+///
+/// Atlassian's schema spells the list `operations`, its own group example and
+/// RFC 7644 spell it `Operations`; which one the service requires is
+/// unconfirmed. We send the RFC spelling, which the group example shows
+/// Atlassian accepting, and which every SCIM server must read.
 pub fn patch_body(changes: &[Change]) -> Value {
     let mut ops: Vec<Value> = Vec::new();
     for c in changes {

@@ -55,6 +55,9 @@ pub async fn run_engine(
     );
     let fresh = app.credentials.refresh(engine.generation).await?;
     let mut second = fresh.lcm.run(request, options).await;
+    // Changes the first run made before the 401 are real: keep them in the
+    // audit trail, or the report would hide them.
+    second.audit.splice(0..0, first.audit);
     second.warnings.push(
         "Atlassian refused the cached credentials (401); the secret was read again and the request run a second time: this report describes the second run".into(),
     );

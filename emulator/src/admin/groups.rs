@@ -13,9 +13,7 @@ use axum::Json;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
-use super::{
-    bad_request, check_scope, decode_cursor, not_found, optional_body, page_limit, page_response,
-};
+use super::{bad_request, check_scope, not_found, page_limit, page_response, search_request};
 use crate::app::App;
 use crate::state::{Group, OrgState};
 
@@ -91,19 +89,9 @@ pub(super) async fn search(
     if let Err(response) = check_scope(&state, &org, &dir, true) {
         return response;
     }
-    let request: GroupSearch = match optional_body(&body) {
-        Ok(request) => request,
+    let (offset, query) = match search_request::<GroupSearch>("groups", &body) {
+        Ok(found) => found,
         Err(response) => return response,
-    };
-    let (offset, query) = match &request.cursor {
-        None => (0, request.clone()),
-        Some(cursor) => match decode_cursor::<GroupSearch>("groups", cursor) {
-            Some((offset, mut query)) => {
-                query.limit = request.limit.or(query.limit);
-                (offset, query)
-            }
-            None => return bad_request(format!("Invalid cursor {cursor}")),
-        },
     };
     if query.group_names.is_some() && (query.search_term.is_some() || query.group_ids.is_some()) {
         return bad_request("groupNames cannot be combined with searchTerm or groupIds");
@@ -182,5 +170,17 @@ pub(super) async fn get_one(
         )
             .into_response(),
         None => not_found(format!("Group {group} was not found")),
+    }
+}
+
+impl super::Paged for GroupSearch {
+    fn cursor(&self) -> Option<&str> {
+        self.cursor.as_deref()
+    }
+    fn limit(&self) -> Option<i64> {
+        self.limit
+    }
+    fn set_limit(&mut self, limit: Option<i64>) {
+        self.limit = limit;
     }
 }

@@ -165,6 +165,32 @@ pub(crate) fn page_response<T, Q: serde::Serialize>(
 
 pub(crate) use cursor::decode as decode_cursor;
 
+/// A search body's paging fields, so the cursor handling is written once.
+pub(crate) trait Paged: Clone + serde::de::DeserializeOwned + Default {
+    /// The cursor the client sent back, if any.
+    fn cursor(&self) -> Option<&str>;
+    /// The page size asked for.
+    fn limit(&self) -> Option<i64>;
+    /// Sets the page size.
+    fn set_limit(&mut self, limit: Option<i64>);
+}
+
+/// Reads a search body and, when it carries a cursor, the query the cursor
+/// encodes (its offset and filters; the body may still change `limit`).
+pub(crate) fn search_request<Q: Paged>(kind: &str, body: &[u8]) -> Result<(usize, Q), Response> {
+    let request: Q = optional_body(body)?;
+    let Some(cursor) = request.cursor() else {
+        return Ok((0, request));
+    };
+    match decode_cursor::<Q>(kind, cursor) {
+        Some((offset, mut query)) => {
+            query.set_limit(request.limit().or(query.limit()));
+            Ok((offset, query))
+        }
+        None => Err(bad_request(format!("Invalid cursor {cursor}"))),
+    }
+}
+
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct DirectoriesQuery {

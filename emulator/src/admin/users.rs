@@ -16,9 +16,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 use super::groups::GROUP_ARI_PREFIX;
-use super::{
-    bad_request, check_scope, decode_cursor, not_found, optional_body, page_limit, page_response,
-};
+use super::{bad_request, check_scope, not_found, page_limit, page_response, search_request};
 use crate::app::App;
 use crate::state::{Account, OrgState};
 
@@ -128,19 +126,9 @@ pub(super) async fn search(
     if let Err(response) = check_scope(&state, &org, &dir, true) {
         return response;
     }
-    let request: UserSearch = match optional_body(&body) {
-        Ok(request) => request,
+    let (offset, query) = match search_request::<UserSearch>("users", &body) {
+        Ok(found) => found,
         Err(response) => return response,
-    };
-    let (offset, query) = match &request.cursor {
-        None => (0, request.clone()),
-        Some(cursor) => match decode_cursor::<UserSearch>("users", cursor) {
-            Some((offset, mut query)) => {
-                query.limit = request.limit.or(query.limit);
-                (offset, query)
-            }
-            None => return bad_request(format!("Invalid cursor {cursor}")),
-        },
     };
     if query.emails.is_some() && query.search_term.is_some() {
         return bad_request("emails cannot be combined with searchTerm");
@@ -266,4 +254,16 @@ fn set_suspended(app: &App, org: &str, dir: &str, account_id: &str, suspended: b
     let mut response = Response::new(Body::empty());
     *response.status_mut() = StatusCode::NO_CONTENT;
     response
+}
+
+impl super::Paged for UserSearch {
+    fn cursor(&self) -> Option<&str> {
+        self.cursor.as_deref()
+    }
+    fn limit(&self) -> Option<i64> {
+        self.limit
+    }
+    fn set_limit(&mut self, limit: Option<i64>) {
+        self.limit = limit;
+    }
 }

@@ -67,7 +67,6 @@ pub(crate) async fn run(ctx: &Ctx, names: &[String]) {
                 )
                 .via(System::Admin),
             );
-            *ctx.directories.lock().expect("directories lock") = Some(dirs);
         }
         Err(e) => ctx.record(
             step(

@@ -17,7 +17,6 @@ use std::sync::Mutex;
 
 use serde_json::Value;
 
-use crate::admin::directories::Directory;
 use crate::admin::Admin;
 use crate::clock::rfc3339;
 use crate::config::Config;
@@ -38,8 +37,6 @@ pub(crate) struct Ctx {
     identity: Mutex<Identity>,
     /// Group resolution, cached for the call (a batch resolves each name once).
     pub groups: Mutex<HashMap<String, Result<ResolvedGroup, ReportError>>>,
-    /// The Admin directories, cached for the call.
-    pub directories: Mutex<Option<Vec<Directory>>>,
 }
 
 /// What a [`Ctx`] turns into.
@@ -59,7 +56,6 @@ impl Ctx {
             warnings: Mutex::default(),
             identity: Mutex::default(),
             groups: Mutex::default(),
-            directories: Mutex::default(),
         }
     }
 

@@ -11,7 +11,7 @@ use crate::config::Config;
 use crate::event::{parse_request, ActionCall, InputError, Request};
 use crate::http::HttpClient;
 use crate::report::{ErrorCode, Report, ReportError, StepStatus};
-use crate::transport::Transport;
+use crate::transport::{Host, Transport};
 
 /// Per-call options from the host.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -27,9 +27,7 @@ pub struct RunOptions {
 #[derive(Clone)]
 pub struct Lcm {
     config: Arc<Config>,
-    http: Arc<dyn HttpClient>,
-    sleep: Arc<dyn Sleep>,
-    clock: Arc<dyn Clock>,
+    host: Host,
 }
 
 impl std::fmt::Debug for Lcm {
@@ -50,9 +48,7 @@ impl Lcm {
     ) -> Self {
         Lcm {
             config: Arc::new(config),
-            http,
-            sleep,
-            clock,
+            host: Host { http, sleep, clock },
         }
     }
 
@@ -85,16 +81,13 @@ impl Lcm {
 
     /// Runs a validated request.
     pub async fn run(&self, request: &Request, options: RunOptions) -> Report {
-        let started = self.clock.now_ms();
+        let started = self.host.clock.now_ms();
         let safety = &self.config.safety;
         let dry_run = request.dry_run || options.dry_run || safety.dry_run_only;
         let transport = Transport::new(
-            self.http.clone(),
-            self.sleep.clone(),
-            self.clock.clone(),
+            self.host.clone(),
             self.config.clone(),
-            options.deadline_ms,
-            dry_run,
+            RunOptions { dry_run, ..options },
         );
         let ctx = Ctx::new(transport);
         let mut error = None;
@@ -142,7 +135,7 @@ impl Lcm {
             api_calls,
             retries,
             started_at: rfc3339(started),
-            duration_ms: self.clock.now_ms().saturating_sub(started),
+            duration_ms: self.host.clock.now_ms().saturating_sub(started),
         }
     }
 
@@ -153,7 +146,8 @@ impl Lcm {
             match call {
                 ActionCall::Sync(input) => {
                     // Group resolution needs only the names: do it while the
-                    // user is looked up and written, to save round trips.
+                    // user is looked up and written, to save round trips. The
+                    // transport keeps both together within LCM_CONCURRENCY.
                     let names: Vec<String> = request
                         .calls
                         .iter()

@@ -272,14 +272,13 @@ async fn check_reports_directories_and_each_groups_route() {
 #[tokio::test]
 async fn scim_listing_pages_through_every_user() {
     let (emu, lcm) = seeded(Seed::demo().with_bulk_users(230), &[]).await;
-    let t = atlassian_lcm::transport::Transport::new(
-        std::sync::Arc::new(atlassian_lcm::native::ReqwestClient::new().unwrap()),
-        std::sync::Arc::new(atlassian_lcm::native::TokioSleep),
-        std::sync::Arc::new(atlassian_lcm::clock::SystemClock),
-        std::sync::Arc::new(lcm.config().clone()),
-        None,
-        false,
-    );
+    let host = atlassian_lcm::transport::Host {
+        http: std::sync::Arc::new(atlassian_lcm::native::ReqwestClient::new().unwrap()),
+        sleep: std::sync::Arc::new(atlassian_lcm::native::TokioSleep),
+        clock: std::sync::Arc::new(atlassian_lcm::clock::SystemClock),
+    };
+    let config = std::sync::Arc::new(lcm.config().clone());
+    let t = atlassian_lcm::transport::Transport::new(host, config, RunOptions::default());
     let users: Vec<serde_json::Value> = atlassian_lcm::scim::Scim::new(&t)
         .list_all("Users", None)
         .await

@@ -154,12 +154,9 @@ pub(crate) async fn account_id(
             break;
         };
         attempt += 1;
-        if let Some(deadline) = ctx.t.deadline_ms() {
-            if ctx.t.now_ms() + wait >= deadline {
-                break;
-            }
+        if !ctx.t.pause(Duration::from_millis(*wait)).await {
+            break;
         }
-        ctx.t.sleeper().sleep(Duration::from_millis(*wait)).await;
     }
     Err(ReportError {
         code: ErrorCode::UserNotFound,

@@ -1,0 +1,166 @@
+//! Sending one API request the way every request is sent, in three pieces:
+//! [`request::build`] turns an [`ApiRequest`] into an HTTP request (base URL,
+//! credential, body), a recorder keeps the tally and the dry-run plan, and
+//! [`give_up`] decides — purely — what a request comes to when the retry
+//! policy stops. [`Transport`] only runs the loop: deadline, in-flight bound,
+//! timeout, retry waits.
+
+pub mod give_up;
+mod in_flight;
+mod recorder;
+pub mod request;
+pub mod response;
+
+use std::sync::{Arc, Mutex};
+
+use futures::future::{select, Either};
+
+use crate::clock::{Clock, Sleep};
+use crate::config::Config;
+use crate::engine::RunOptions;
+use crate::http::{HttpClient, HttpResponse, TransportError};
+use crate::report::PlannedRequest;
+use crate::retry::{Decision, GiveUp, Jitter};
+
+use in_flight::InFlight;
+use recorder::Recorder;
+
+pub use request::{segment, ApiRequest, Kind};
+pub use response::{expect_json, ApiError, ApiResponse, Sent};
+
+/// What the host injects: how to reach the network, how to wait, what time it is.
+#[derive(Clone)]
+pub struct Host {
+    /// The HTTP client.
+    pub http: Arc<dyn HttpClient>,
+    /// The sleeper (retry waits, request timeouts, polling).
+    pub sleep: Arc<dyn Sleep>,
+    /// The clock (deadlines, timestamps).
+    pub clock: Arc<dyn Clock>,
+}
+
+/// Sends requests for one call of the engine. Cheap to create per call.
+pub struct Transport {
+    host: Host,
+    config: Arc<Config>,
+    options: RunOptions,
+    recorder: Recorder,
+    in_flight: InFlight,
+    jitter: Mutex<Jitter>,
+}
+
+impl Transport {
+    /// A transport for one call. `options.deadline_ms` (epoch ms) bounds
+    /// retries and waits; `options.dry_run` is the call's final say on
+    /// whether writes are sent.
+    pub fn new(host: Host, config: Arc<Config>, options: RunOptions) -> Self {
+        let seed = host.clock.now_ms() ^ 0xA5A5_5A5A_DEAD_BEEF;
+        Transport {
+            in_flight: InFlight::new(config.concurrency),
+            host,
+            config,
+            options,
+            recorder: Recorder::default(),
+            jitter: Mutex::new(Jitter::new(seed)),
+        }
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// The clock.
+    pub fn now_ms(&self) -> u64 {
+        self.host.clock.now_ms()
+    }
+
+    /// True in a dry run.
+    pub fn dry_run(&self) -> bool {
+        self.options.dry_run
+    }
+
+    /// Waits `wait` unless that would reach the call's deadline; `false` when
+    /// it would (nothing was waited).
+    pub async fn pause(&self, wait: std::time::Duration) -> bool {
+        if let Some(deadline) = self.options.deadline_ms {
+            if self.now_ms().saturating_add(wait.as_millis() as u64) >= deadline {
+                return false;
+            }
+        }
+        self.host.sleep.sleep(wait).await;
+        true
+    }
+
+    /// Requests sent and retries so far.
+    pub fn counts(&self) -> (u32, u32) {
+        self.recorder.counts()
+    }
+
+    /// The writes recorded in a dry run.
+    pub fn take_plan(&self) -> Vec<PlannedRequest> {
+        self.recorder.take_plan()
+    }
+
+    /// The full URL of a request.
+    pub fn url(&self, req: &ApiRequest) -> String {
+        request::url(&self.config, req)
+    }
+
+    /// Sends a read; retries as the policy says. Any status is returned.
+    pub async fn read(&self, req: ApiRequest) -> Result<ApiResponse, ApiError> {
+        debug_assert_eq!(req.kind, Kind::Read);
+        self.send(&req).await
+    }
+
+    /// Sends a write, or records it in a dry run.
+    pub async fn write(&self, req: ApiRequest) -> Result<Sent, ApiError> {
+        if self.options.dry_run {
+            self.recorder.plan(request::planned(&self.config, &req));
+            return Ok(Sent::Planned);
+        }
+        self.send(&req).await.map(Sent::Response)
+    }
+
+    /// The retry loop: send, ask the policy, wait or settle.
+    async fn send(&self, req: &ApiRequest) -> Result<ApiResponse, ApiError> {
+        let mut attempt = 0u32;
+        loop {
+            if self.options.deadline_ms.is_some_and(|d| self.now_ms() >= d) {
+                return Err(give_up::out_of_time(attempt));
+            }
+            attempt += 1;
+            self.recorder.sent(attempt);
+            let result = self.attempt(req).await;
+            let signal = give_up::signal(&result);
+            let decision = if give_up::may_retry(req.kind, signal) {
+                let draw = self.jitter.lock().expect("jitter lock").next_unit();
+                let deadline = self.options.deadline_ms;
+                self.config
+                    .retry
+                    .decide(attempt, signal, self.now_ms(), deadline, draw)
+            } else {
+                Decision::Stop(GiveUp::NotRetryable)
+            };
+            match decision {
+                Decision::RetryAfter(wait) => self.host.sleep.sleep(wait).await,
+                Decision::Stop(why) => return give_up::settle(req.kind, why, attempt, result),
+            }
+        }
+    }
+
+    /// One exchange, within the in-flight bound and the request timeout. The
+    /// place in flight is taken here, before the request is built: the seam
+    /// where a shared rate limiter would also be asked.
+    async fn attempt(&self, req: &ApiRequest) -> Result<HttpResponse, TransportError> {
+        let _slot = self.in_flight.enter().await;
+        let request = request::build(&self.config, req)?;
+        let timeout = self.config.request_timeout;
+        let call = self.host.http.execute(request);
+        let timer = self.host.sleep.sleep(timeout);
+        match select(call, timer).await {
+            Either::Left((result, _)) => result,
+            Either::Right(_) => Err(TransportError::Timeout(timeout.as_millis() as u64)),
+        }
+    }
+}

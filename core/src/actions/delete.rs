@@ -8,9 +8,11 @@ use serde_json::json;
 
 use super::deprovision::remove_all;
 use super::identity::{self, Ownership};
+use super::person::Person;
 use super::relationships;
 use super::{record_write, step, Ctx, StepExt, WriteMeaning};
 use crate::event::RemovalInput;
+use crate::ids::AccountId;
 use crate::report::{ErrorCode, ReportError, StepStatus, System};
 use crate::transport::Sent;
 
@@ -29,141 +31,105 @@ pub(crate) async fn run(ctx: &Ctx, input: &RemovalInput) {
         ));
         return;
     };
-    let refusal = match &ownership {
-        Some(Ownership::Foreign(owner)) => Some(format!("the SCIM user's externalId is `{owner}`: another provisioner owns it")),
-        // Deletion is irreversible: without an HR id to compare, ownership is not proven.
-        Some(Ownership::Unverified(owner)) => Some(format!("the SCIM user's externalId is `{owner}` and the input gives no hrId to prove it is ours")),
-        _ => None,
-    };
-    if let Some(why) = refusal {
-        if !input.force {
-            ctx.record(
-                step(&label, "delete_user", StepStatus::Failed, "").error(ReportError {
-                    code: ErrorCode::OwnershipConflict,
-                    message: format!(
-                        "{why}; nothing was deleted (set options.force to delete anyway)"
-                    ),
-                }),
-            );
-            return;
-        }
-        ctx.warn(format!(
-            "{label}: {why}; deleted because options.force was set"
-        ));
+    if !ownership_allows(ctx, input, &label, ownership.as_ref()) {
+        return;
     }
     remove_all(ctx, &person, &memberships).await;
-
-    let mut scim_deleted_or_planned = person.scim_id.is_none();
-    if let Some(id) = &person.scim_id {
-        let result = ctx.scim().delete_user(id).await;
-        let status = record_write(
-            ctx,
-            &label,
-            "delete_scim_user",
-            System::Scim,
-            result,
-            WriteMeaning {
-                done: &[204, 200],
-                no_change: &[404],
-            },
-            "delete the SCIM record (unlinks the account)",
-        );
-        scim_deleted_or_planned = status != StepStatus::Failed;
-        if matches!(status, StepStatus::Done | StepStatus::Planned) {
-            ctx.audit(
-                "user.scim_deleted",
-                &label,
-                Some(json!({"scimUserId": id})),
-                None,
-            );
-        }
-    }
-
+    let scim_gone = delete_scim_record(ctx, &label, &person).await;
     if !ctx.config().safety.delete_accounts {
-        if person.account.is_some() {
+        if person.known_account().is_some() {
             ctx.warn(format!(
                 "{label}: the Atlassian account is kept (LCM_DELETE_ACCOUNTS is off)"
             ));
         }
         return;
     }
-    let Some(account) = person.account.clone() else {
+    delete_account(ctx, &label, &person, scim_gone).await;
+}
+
+/// Deletion is irreversible: a record another provisioner owns, or one whose
+/// ownership cannot be proven, is deleted only with `force` (and a warning).
+fn ownership_allows(
+    ctx: &Ctx,
+    input: &RemovalInput,
+    label: &str,
+    ownership: Option<&Ownership>,
+) -> bool {
+    let why = match ownership {
+        Some(Ownership::Foreign(owner)) => format!("the SCIM user's externalId is `{owner}`: another provisioner owns it"),
+        Some(Ownership::Unverified(owner)) => format!("the SCIM user's externalId is `{owner}` and the input gives no hrId to prove it is ours"),
+        _ => return true,
+    };
+    if input.force {
+        ctx.warn(format!(
+            "{label}: {why}; deleted because options.force was set"
+        ));
+        return true;
+    }
+    ctx.record(
+        step(label, "delete_user", StepStatus::Failed, "").error(ReportError {
+            code: ErrorCode::OwnershipConflict,
+            message: format!("{why}; nothing was deleted (set options.force to delete anyway)"),
+        }),
+    );
+    false
+}
+
+/// Deletes the SCIM record, if there is one. True when it is gone or its
+/// deletion is planned (there was none, or the delete did not fail).
+async fn delete_scim_record(ctx: &Ctx, label: &str, person: &Person) -> bool {
+    let Some(id) = person.scim_user().map(|u| &u.id) else {
+        return true;
+    };
+    let result = ctx.scim().delete_user(id).await;
+    let status = record_write(
+        ctx,
+        label,
+        "delete_scim_user",
+        System::Scim,
+        result,
+        WriteMeaning {
+            done: &[204, 200],
+            no_change: &[404],
+        },
+        "delete the SCIM record (unlinks the account)",
+    );
+    if matches!(status, StepStatus::Done | StepStatus::Planned) {
+        ctx.audit(
+            "user.scim_deleted",
+            label,
+            Some(json!({"scimUserId": id})),
+            None,
+        );
+    }
+    status != StepStatus::Failed
+}
+
+/// Deletes the Atlassian account through the user-management API, once the
+/// SCIM record no longer holds it (`scim_gone`) and Atlassian allows it.
+async fn delete_account(ctx: &Ctx, label: &str, person: &Person, scim_gone: bool) {
+    let Some(account) = person.known_account() else {
         return;
     };
-    if matches!(person.admin_status.as_deref(), Some("for_deletion")) {
-        ctx.record(
-            step(
-                &label,
-                "delete_account",
-                StepStatus::NoChange,
-                "already scheduled for deletion",
-            )
-            .via(System::UserManagement),
-        );
-        return;
-    }
-    if !scim_deleted_or_planned {
-        ctx.record(
-            step(
-                &label,
-                "delete_account",
-                StepStatus::Skipped,
-                "not attempted: the SCIM record is still linked",
-            )
-            .via(System::UserManagement),
-        );
-        return;
-    }
-    let privilege = match ctx.um().delete_privilege(&account).await {
-        Ok(p) => p,
-        Err(e) if e.status == Some(404) => {
-            ctx.record(
-                step(
-                    &label,
-                    "delete_account",
-                    StepStatus::NoChange,
-                    "the account no longer exists",
-                )
-                .via(System::UserManagement),
-            );
-            return;
-        }
-        Err(e) => {
-            ctx.record(
-                step(
-                    &label,
-                    "delete_account",
-                    StepStatus::Failed,
-                    "could not check the delete privilege",
-                )
-                .via(System::UserManagement)
-                .failed(&e),
-            );
-            return;
-        }
+    let not_now = |status, detail| {
+        ctx.record(step(label, "delete_account", status, detail).via(System::UserManagement));
     };
-    let reason = privilege.reason.as_ref().map(|r| r.key.as_str());
-    // In a dry run the SCIM record still exists, so Atlassian reports the
-    // account as SCIM-managed; after the planned SCIM delete it would not be.
-    let planned_unlink = ctx.t.dry_run() && reason == Some("externalDirectory.scim");
-    if !privilege.allowed && !planned_unlink {
-        ctx.record(
-            step(&label, "delete_account", StepStatus::Failed, "")
-                .via(System::UserManagement)
-                .error(ReportError {
-                    code: ErrorCode::Forbidden,
-                    message: format!(
-                        "Atlassian does not allow deleting this account (reason: {})",
-                        reason.unwrap_or("not given")
-                    ),
-                }),
+    if person.admin_status() == Some("for_deletion") {
+        return not_now(StepStatus::NoChange, "already scheduled for deletion");
+    }
+    if !scim_gone {
+        return not_now(
+            StepStatus::Skipped,
+            "not attempted: the SCIM record is still linked",
         );
+    }
+    if !deletion_allowed(ctx, label, account).await {
         return;
     }
-    let result = ctx.um().delete_account(&account).await;
+    let result = ctx.um().delete_account(account).await;
     let status = match result {
         Ok(Sent::Response(r)) if r.status == 409 => {
-            let mut s = step(&label, "delete_account", StepStatus::Failed, "")
+            let mut s = step(label, "delete_account", StepStatus::Failed, "")
                 .via(System::UserManagement)
                 .failed(&r.error(System::UserManagement));
             s.error = Some(ReportError {
@@ -175,7 +141,7 @@ pub(crate) async fn run(ctx: &Ctx, input: &RemovalInput) {
         }
         other => record_write(
             ctx,
-            &label,
+            label,
             "delete_account",
             System::UserManagement,
             other,
@@ -189,9 +155,61 @@ pub(crate) async fn run(ctx: &Ctx, input: &RemovalInput) {
     if matches!(status, StepStatus::Done | StepStatus::Planned) {
         ctx.audit(
             "account.deleted",
-            &label,
+            label,
             Some(json!({"accountId": account})),
             Some(json!({"status": "for_deletion"})),
         );
     }
+}
+
+/// Asks Atlassian whether the account may be deleted; a refusal (or an
+/// account already gone) is recorded and `false` returned.
+async fn deletion_allowed(ctx: &Ctx, label: &str, account: &AccountId) -> bool {
+    let privilege = match ctx.um().delete_privilege(account).await {
+        Ok(p) => p,
+        Err(e) if e.status == Some(404) => {
+            ctx.record(
+                step(
+                    label,
+                    "delete_account",
+                    StepStatus::NoChange,
+                    "the account no longer exists",
+                )
+                .via(System::UserManagement),
+            );
+            return false;
+        }
+        Err(e) => {
+            ctx.record(
+                step(
+                    label,
+                    "delete_account",
+                    StepStatus::Failed,
+                    "could not check the delete privilege",
+                )
+                .via(System::UserManagement)
+                .failed(&e),
+            );
+            return false;
+        }
+    };
+    let reason = privilege.reason.as_ref().map(|r| r.key.as_str());
+    // In a dry run the SCIM record still exists, so Atlassian reports the
+    // account as SCIM-managed; after the planned SCIM delete it would not be.
+    let planned_unlink = ctx.dry_run() && reason == Some("externalDirectory.scim");
+    if privilege.allowed || planned_unlink {
+        return true;
+    }
+    ctx.record(
+        step(label, "delete_account", StepStatus::Failed, "")
+            .via(System::UserManagement)
+            .error(ReportError {
+                code: ErrorCode::Forbidden,
+                message: format!(
+                    "Atlassian does not allow deleting this account (reason: {})",
+                    reason.unwrap_or("not given")
+                ),
+            }),
+    );
+    false
 }

@@ -9,7 +9,8 @@ use serde_json::json;
 
 use super::groups::{self, ResolvedGroup, Route};
 use super::identity::Ownership;
-use super::relationships::{self, Memberships, Person};
+use super::person::Person;
+use super::relationships::{self, Memberships};
 use super::{record_write, step, Ctx, StepExt, WriteMeaning};
 use crate::event::RemovalInput;
 use crate::report::{StepStatus, System};
@@ -91,7 +92,7 @@ pub(crate) async fn remove_all(ctx: &Ctx, person: &Person, memberships: &Members
 /// for an account without a SCIM record — suspends it in its Admin directories.
 async fn deactivate(ctx: &Ctx, person: &Person) {
     let label = &person.label;
-    if let Some(user) = &person.scim_user {
+    if let Some(user) = person.scim_user() {
         if !user.is_active() {
             ctx.record(
                 step(
@@ -127,11 +128,11 @@ async fn deactivate(ctx: &Ctx, person: &Person) {
         }
         return;
     }
-    let Some(account) = &person.account else {
+    let Some(account) = person.known_account() else {
         return;
     };
     if matches!(
-        person.admin_status.as_deref(),
+        person.admin_status(),
         Some("suspended" | "deactivated" | "for_deletion")
     ) {
         ctx.record(

@@ -9,6 +9,7 @@ pub mod delete;
 pub mod deprovision;
 pub mod groups;
 pub mod identity;
+pub mod person;
 pub mod relationships;
 pub mod sync;
 
@@ -63,6 +64,11 @@ impl Ctx {
         self.t.config()
     }
 
+    /// True in a dry run: writes are planned, not sent.
+    pub fn dry_run(&self) -> bool {
+        self.t.dry_run()
+    }
+
     pub fn scim(&self) -> Scim<'_> {
         Scim::new(&self.t)
     }
@@ -98,7 +104,7 @@ impl Ctx {
             target: target.to_string(),
             before,
             after,
-            planned: self.t.dry_run(),
+            planned: self.dry_run(),
         };
         self.audit.lock().expect("audit lock").push(event);
     }

@@ -9,33 +9,14 @@ use futures::stream::{self, StreamExt};
 use serde_json::json;
 
 use super::groups::{self, ResolvedGroup, Route};
-use super::identity::{self, Ownership};
+use super::identity::{self, Found, Ownership};
+use super::person::{Person, State};
 use super::{record_write, step, Ctx, StepExt, WriteMeaning};
 use crate::event::{GroupMode, RelationshipsInput, Worker};
-use crate::ids::{AccountId, AdminGroupId, Email, ScimGroupId, ScimUserId};
+use crate::ids::{AdminDirectoryId, AdminGroupId, Email, ScimGroupId};
 use crate::report::{ErrorCode, ReportError, StepStatus, System};
 use crate::scim::users::ScimUser;
-use crate::transport::Sent;
-
-/// Placeholders used in a dry-run plan for a user that does not exist yet.
-pub(crate) const NEW_SCIM_USER: &str = "NEW_USER_SCIM_ID";
-/// See [`NEW_SCIM_USER`].
-pub(crate) const NEW_ACCOUNT: &str = "NEW_USER_ACCOUNT_ID";
-
-/// The person whose memberships change.
-#[derive(Debug, Clone)]
-pub(crate) struct Person {
-    pub label: String,
-    pub scim_id: Option<ScimUserId>,
-    pub account: Option<AccountId>,
-    /// Created by this call: it has no memberships yet and Admin may lag.
-    pub fresh: bool,
-    /// Will be created when the plan runs (dry run): ids are placeholders.
-    pub planned_new: bool,
-    pub scim_user: Option<ScimUser>,
-    /// The Admin `status` (`active`, `suspended`, `for_deletion`, ...), when read.
-    pub admin_status: Option<String>,
-}
+use crate::transport::{ApiError, Sent};
 
 /// The groups a person is in, as each system reports them.
 #[derive(Debug, Clone, Default)]
@@ -69,13 +50,20 @@ impl Memberships {
     }
 }
 
+/// What [`load`] found: the person, their memberships, and who owns their
+/// SCIM record (`None`: no SCIM record).
+pub(crate) type Loaded = (Person, Memberships, Option<Ownership>);
+
 /// Finds the person (SCIM first, then Admin by e-mail) and reads their
 /// memberships. `Ok(None)`: not found anywhere. `Err`: a failed step was
 /// recorded.
-pub(crate) async fn load(
-    ctx: &Ctx,
-    worker: &Worker,
-) -> Result<Option<(Person, Memberships, Option<Ownership>)>, ()> {
+pub(crate) async fn load(ctx: &Ctx, worker: &Worker) -> Result<Option<Loaded>, ()> {
+    load_from(ctx, worker, None).await
+}
+
+/// As [`load`], but with the SCIM user already in hand (`known`, from the
+/// sync just before): only the Admin side is read.
+async fn load_from(ctx: &Ctx, worker: &Worker, known: Option<Found>) -> Result<Option<Loaded>, ()> {
     // With an e-mail in hand, the Admin search need not wait for SCIM: both
     // run at once, and the Admin answer is kept if it is the same account.
     let early_admin = async {
@@ -84,10 +72,14 @@ pub(crate) async fn load(
             None => None,
         }
     };
-    let (found, early_admin) = futures::join!(identity::find(ctx, worker), early_admin);
-    let found = found?;
-    let label = identity::label(worker);
-    let (scim_user, ownership) = match found {
+    let found = async {
+        match known {
+            Some(f) => Ok(Some(f)),
+            None => identity::find(ctx, worker).await,
+        }
+    };
+    let (found, early_admin) = futures::join!(found, early_admin);
+    let (scim_user, ownership) = match found? {
         Some(f) => (Some(f.user), Some(f.ownership)),
         None => (None, None),
     };
@@ -104,25 +96,22 @@ pub(crate) async fn load(
         Some(Err(e)) => Some(Err(e)),
         _ => None,
     };
-    let admin_user = match match early {
+    let admin_user = match early {
         Some(answer) => answer,
         None => identity::admin_user(ctx, account.as_ref(), email.as_ref()).await,
-    } {
-        Ok(u) => u,
-        Err(e) => {
-            ctx.record(
-                step(
-                    &label,
-                    "read_memberships",
-                    StepStatus::Failed,
-                    "could not read the user's groups from the Admin API",
-                )
-                .via(System::Admin)
-                .failed(&e),
-            );
-            return Err(());
-        }
     };
+    let admin_user = admin_user.map_err(|e| {
+        ctx.record(
+            step(
+                identity::label(worker),
+                "read_memberships",
+                StepStatus::Failed,
+                "could not read the user's groups from the Admin API",
+            )
+            .via(System::Admin)
+            .failed(&e),
+        );
+    })?;
     if scim_user.is_none() && admin_user.is_none() {
         return Ok(None);
     }
@@ -148,42 +137,58 @@ pub(crate) async fn load(
             })
             .unwrap_or_default(),
     };
-    let person = Person {
-        label,
-        scim_id: scim_user.as_ref().map(|u| u.id.clone()),
-        account,
-        fresh: false,
-        planned_new: false,
-        scim_user,
-        admin_status,
-    };
+    let person = Person::existing(identity::label(worker), scim_user, account, admin_status);
     Ok(Some((person, memberships, ownership)))
+}
+
+/// The person and their memberships: as the sync left them, or looked up.
+/// `None`: a failed step was recorded.
+async fn person_for(
+    ctx: &Ctx,
+    worker: &Worker,
+    known: Option<Person>,
+) -> Option<(Person, Memberships)> {
+    let known = match known {
+        Some(p) if p.is_new() => return Some((p, Memberships::default())),
+        // The sync settled ownership already (or refused before we got here).
+        Some(Person {
+            state:
+                State::Existing {
+                    scim_user: Some(user),
+                    ..
+                },
+            ..
+        }) => Some(Found {
+            user,
+            ownership: Ownership::Ours,
+        }),
+        _ => None,
+    };
+    let label = || identity::label(worker);
+    match load_from(ctx, worker, known).await.ok()? {
+        None => {
+            ctx.record(step(label(), "find_user", StepStatus::Failed, "").error(ReportError {
+                code: ErrorCode::UserNotFound,
+                message: "the user exists in neither SCIM nor the Admin directory; send a joiner first".into(),
+            }));
+            None
+        }
+        Some((_, _, Some(Ownership::Foreign(owner)))) => {
+            ctx.record(step(label(), "check_ownership", StepStatus::Failed, "").error(ReportError {
+                code: ErrorCode::OwnershipConflict,
+                message: format!("the user's externalId is `{owner}`: another provisioner owns it; sync with `adopt` first"),
+            }));
+            None
+        }
+        Some((p, m, _)) => Some((p, m)),
+    }
 }
 
 /// Runs the action. `known`: the person as the preceding sync left them.
 pub(crate) async fn run(ctx: &Ctx, input: &RelationshipsInput, known: Option<Person>) {
-    let (person, memberships) = match known {
-        Some(p) if p.fresh || p.planned_new => (p, Memberships::default()),
-        _ => match load(ctx, &input.worker).await {
-            Err(()) => return,
-            Ok(None) => {
-                ctx.record(step(identity::label(&input.worker), "find_user", StepStatus::Failed, "").error(ReportError {
-                    code: ErrorCode::UserNotFound,
-                    message: "the user exists in neither SCIM nor the Admin directory; send a joiner first".into(),
-                }));
-                return;
-            }
-            Ok(Some((_, _, Some(Ownership::Foreign(owner))))) => {
-                ctx.record(step(identity::label(&input.worker), "check_ownership", StepStatus::Failed, "").error(ReportError {
-                    code: ErrorCode::OwnershipConflict,
-                    message: format!("the user's externalId is `{owner}`: another provisioner owns it; sync with `adopt` first"),
-                }));
-                return;
-            }
-            Ok(Some((p, m, _))) => (p, m),
-        },
+    let Some((person, memberships)) = person_for(ctx, &input.worker, known).await else {
+        return;
     };
-
     let mut wanted: Vec<String> = input.groups.clone();
     let current_names = memberships.names();
     if input.mode == GroupMode::Replace {
@@ -287,113 +292,59 @@ pub(crate) async fn apply(ctx: &Ctx, person: &Person, changes: Vec<(ResolvedGrou
         .await;
 }
 
+/// One membership change as the steps and the audit name it.
+struct Change<'a> {
+    group: &'a ResolvedGroup,
+    add: bool,
+    target: String,
+    operation: &'static str,
+    done: String,
+}
+
+impl Change<'_> {
+    /// Records the write's step and returns its status.
+    fn record(
+        &self,
+        ctx: &Ctx,
+        system: System,
+        result: Result<Sent, ApiError>,
+        meaning: WriteMeaning<'_>,
+    ) -> StepStatus {
+        record_write(
+            ctx,
+            &self.target,
+            self.operation,
+            system,
+            result,
+            meaning,
+            &self.done,
+        )
+    }
+}
+
 async fn change_one(ctx: &Ctx, person: &Person, g: ResolvedGroup, add: bool) {
-    let target = format!("group {}", g.name);
-    let op = if add {
-        "add_membership"
-    } else {
-        "remove_membership"
+    let change = Change {
+        group: &g,
+        add,
+        target: format!("group {}", g.name),
+        operation: if add {
+            "add_membership"
+        } else {
+            "remove_membership"
+        },
+        done: if add {
+            format!("add {} to {}", person.label, g.name)
+        } else {
+            format!("remove {} from {}", person.label, g.name)
+        },
     };
-    let done = if add {
-        format!("add {} to {}", person.label, g.name)
-    } else {
-        format!("remove {} from {}", person.label, g.name)
-    };
-    let system = g.route.system();
     let status = match &g.route {
         Route::Admin { group, directory } => {
-            let account = match (&person.account, person.planned_new) {
-                (_, true) => AccountId::new(NEW_ACCOUNT),
-                (Some(a), false) => a.clone(),
-                (None, false) => {
-                    let resolved = match &person.scim_user {
-                        Some(u) => identity::account_id(ctx, u, person.fresh).await,
-                        None => Err(ReportError {
-                            code: ErrorCode::UserNotFound,
-                            message: "no Atlassian account id for this user".into(),
-                        }),
-                    };
-                    match resolved {
-                        Ok(a) => a,
-                        Err(e) => {
-                            ctx.record(
-                                step(&target, op, StepStatus::Failed, "")
-                                    .via(system)
-                                    .error(e),
-                            );
-                            return;
-                        }
-                    }
-                }
-            };
-            let result = ctx
-                .admin()
-                .change_membership(directory, group, &account, add)
-                .await;
-            let result = match result {
-                // 409 on add is "already a member" or a licence limit: read the
-                // membership again rather than guess which.
-                Ok(Sent::Response(r)) if add && r.status == 409 => {
-                    match ctx.admin().find_user_by_id(&account).await {
-                        Ok(Some(u)) if u.groups.iter().any(|x| &x.id == group) => {
-                            ctx.record(
-                                step(
-                                    &target,
-                                    op,
-                                    StepStatus::NoChange,
-                                    "already a member (HTTP 409)",
-                                )
-                                .via(system)
-                                .response(&r),
-                            );
-                            return;
-                        }
-                        _ => Ok(Sent::Response(r)),
-                    }
-                }
-                other => other,
-            };
-            let meaning = if add {
-                WriteMeaning {
-                    done: &[204],
-                    no_change: &[],
-                }
-            } else {
-                WriteMeaning {
-                    done: &[204],
-                    no_change: &[404],
-                }
-            };
-            record_write(ctx, &target, op, system, result, meaning, &done)
+            change_in_admin(ctx, person, &change, directory, group).await
         }
-        Route::Scim { group, .. } => {
-            let user = match (&person.scim_id, person.planned_new) {
-                (_, true) => ScimUserId::new(NEW_SCIM_USER),
-                (Some(id), false) => id.clone(),
-                (None, false) => {
-                    ctx.record(step(&target, op, StepStatus::Failed, "").via(system).error(ReportError {
-                        code: ErrorCode::UserNotFound,
-                        message: format!("`{}` is synced from an identity provider and can only change through SCIM, but the user has no SCIM record", g.name),
-                    }));
-                    return;
-                }
-            };
-            let result = ctx.scim().change_member(group, &user, add).await;
-            record_write(
-                ctx,
-                &target,
-                op,
-                system,
-                result,
-                WriteMeaning {
-                    done: &[200, 204],
-                    no_change: &[],
-                },
-                &done,
-            )
-        }
+        Route::Scim { group, .. } => change_in_scim(ctx, person, &change, group).await,
     };
-    if matches!(status, StepStatus::Done | StepStatus::Planned) {
+    if matches!(status, Some(StepStatus::Done | StepStatus::Planned)) {
         let (action, before, after) = if add {
             ("membership.added", false, true)
         } else {
@@ -406,4 +357,86 @@ async fn change_one(ctx: &Ctx, person: &Person, g: ResolvedGroup, add: bool) {
             Some(json!({"member": after})),
         );
     }
+}
+
+/// Through the Admin memberships API, with the account id. `None`: a step
+/// other than the write's own was recorded.
+async fn change_in_admin(
+    ctx: &Ctx,
+    person: &Person,
+    change: &Change<'_>,
+    directory: &AdminDirectoryId,
+    group: &AdminGroupId,
+) -> Option<StepStatus> {
+    let system = System::Admin;
+    let (target, op) = (&change.target, change.operation);
+    let account = match person.account_id(ctx).await {
+        Ok(a) => a,
+        Err(e) => {
+            ctx.record(
+                step(target, op, StepStatus::Failed, "")
+                    .via(system)
+                    .error(e),
+            );
+            return None;
+        }
+    };
+    let add = change.add;
+    let result = ctx
+        .admin()
+        .change_membership(directory, group, &account, add)
+        .await;
+    let result = match result {
+        // 409 on add is "already a member" or a licence limit: read the
+        // membership again rather than guess which.
+        Ok(Sent::Response(r)) if add && r.status == 409 => {
+            match ctx.admin().find_user_by_id(&account).await {
+                Ok(Some(u)) if u.groups.iter().any(|x| &x.id == group) => {
+                    ctx.record(
+                        step(
+                            target,
+                            op,
+                            StepStatus::NoChange,
+                            "already a member (HTTP 409)",
+                        )
+                        .via(system)
+                        .response(&r),
+                    );
+                    return None;
+                }
+                _ => Ok(Sent::Response(r)),
+            }
+        }
+        other => other,
+    };
+    let meaning = WriteMeaning {
+        done: &[204],
+        no_change: if add { &[] } else { &[404] },
+    };
+    Some(change.record(ctx, system, result, meaning))
+}
+
+/// Through SCIM `PATCH /Groups`, with the SCIM user id. `None`: a step other
+/// than the write's own was recorded.
+async fn change_in_scim(
+    ctx: &Ctx,
+    person: &Person,
+    change: &Change<'_>,
+    group: &ScimGroupId,
+) -> Option<StepStatus> {
+    let system = System::Scim;
+    let (target, op) = (&change.target, change.operation);
+    let Some(user) = person.scim_id() else {
+        ctx.record(step(target, op, StepStatus::Failed, "").via(system).error(ReportError {
+            code: ErrorCode::UserNotFound,
+            message: format!("`{}` is synced from an identity provider and can only change through SCIM, but the user has no SCIM record", change.group.name),
+        }));
+        return None;
+    };
+    let result = ctx.scim().change_member(group, &user, change.add).await;
+    let meaning = WriteMeaning {
+        done: &[200, 204],
+        no_change: &[],
+    };
+    Some(change.record(ctx, system, result, meaning))
 }

@@ -5,7 +5,7 @@
 use serde_json::{json, Value};
 
 use super::identity::{self, Found, Ownership};
-use super::relationships::{Person, NEW_ACCOUNT, NEW_SCIM_USER};
+use super::person::Person;
 use super::{record_write, step, Ctx, StepExt, WriteMeaning};
 use crate::event::SyncInput;
 use crate::report::{ErrorCode, ReportError, StepStatus, System};
@@ -51,17 +51,7 @@ pub(crate) async fn run(ctx: &Ctx, input: &SyncInput) -> Option<Person> {
         None => match create(ctx, input, &want, &label).await? {
             CreateResult::Created(u) => (u, true),
             CreateResult::Existing(f) => (update(ctx, input, &want, &label, f).await?, false),
-            CreateResult::Planned => {
-                return Some(Person {
-                    label,
-                    scim_id: Some(crate::ids::ScimUserId::new(NEW_SCIM_USER)),
-                    account: Some(crate::ids::AccountId::new(NEW_ACCOUNT)),
-                    fresh: true,
-                    planned_new: true,
-                    scim_user: None,
-                    admin_status: None,
-                })
-            }
+            CreateResult::Planned => return Some(Person::planned(label)),
         },
     };
     ctx.identity(|i| {
@@ -75,14 +65,12 @@ pub(crate) async fn run(ctx: &Ctx, input: &SyncInput) -> Option<Person> {
             restore_access(ctx, &label, &account).await;
         }
     }
-    Some(Person {
-        label,
-        scim_id: Some(user.id.clone()),
-        account: user.account_id(),
-        fresh,
-        planned_new: false,
-        scim_user: Some(user),
-        admin_status: None,
+    // Handed on, so that a membership change need not look the user up again.
+    Some(if fresh {
+        Person::created(label, user)
+    } else {
+        let account = user.account_id();
+        Person::existing(label, Some(user), account, None)
     })
 }
 
@@ -176,6 +164,9 @@ async fn create(
     None
 }
 
+/// Brings an existing user in line: ownership first, then the attributes
+/// that differ, then (for a rehire) the active flag. Returns the user as it
+/// now is, or `None` when a step failed.
 async fn update(
     ctx: &Ctx,
     input: &SyncInput,
@@ -184,103 +175,10 @@ async fn update(
     found: Found,
 ) -> Option<ScimUser> {
     let Found { user, ownership } = found;
-    let set_external_id = match &ownership {
-        Ownership::Ours => true,
-        Ownership::Unclaimed => {
-            ctx.warn(format!(
-                "{label} had no externalId; adopted it as hrId {}",
-                want.external_id
-            ));
-            true
-        }
-        // Sync always has an HR id, so `Unverified` cannot arise; treated as foreign all the same.
-        Ownership::Foreign(owner) | Ownership::Unverified(owner) if input.adopt => {
-            ctx.warn(format!(
-                "{label} belonged to another provisioner (externalId `{owner}`); adopted as told"
-            ));
-            true
-        }
-        Ownership::Foreign(owner) | Ownership::Unverified(owner) => {
-            ctx.record(step(label, "update_user", StepStatus::Failed, "").via(System::Scim).error(ReportError {
-                code: ErrorCode::OwnershipConflict,
-                message: format!(
-                    "the SCIM user's externalId is `{owner}`, not `{}`: another provisioner owns it; nothing was changed (set options.adopt to take it over)",
-                    want.external_id
-                ),
-            }));
-            return None;
-        }
-    };
-    let changes = want.diff(&user, set_external_id);
-    let mut current = user.clone();
-    if changes.is_empty() {
-        ctx.record(
-            step(
-                label,
-                "update_user",
-                StepStatus::NoChange,
-                "attributes already match",
-            )
-            .via(System::Scim),
-        );
-    } else {
-        let paths: Vec<&str> = changes.iter().map(|c| c.path).collect();
-        let before: Value = changes
-            .iter()
-            .map(|c| (c.path.to_string(), json!(c.before)))
-            .collect::<serde_json::Map<_, _>>()
-            .into();
-        let after: Value = changes
-            .iter()
-            .map(|c| (c.path.to_string(), json!(c.after)))
-            .collect::<serde_json::Map<_, _>>()
-            .into();
-        let result = ctx.scim().patch_user(&user.id, patch_body(&changes)).await;
-        if let Ok(Sent::Response(r)) = &result {
-            if let Some(u) = user_from(r).filter(|_| r.is_success()) {
-                current = u;
-            }
-        }
-        let status = record_write(
-            ctx,
-            label,
-            "update_user",
-            System::Scim,
-            result,
-            WriteMeaning {
-                done: &[200, 204],
-                no_change: &[],
-            },
-            &format!("update {}", paths.join(", ")),
-        );
-        if status == StepStatus::Failed {
-            return None;
-        }
-        ctx.audit("user.updated", label, Some(before), Some(after));
-    }
+    let set_external_id = may_write_external_id(ctx, input, want, label, &ownership)?;
+    let current = update_attributes(ctx, want, label, user, set_external_id).await?;
     if input.reactivate && !current.is_active() {
-        let result = ctx.scim().patch_user(&user.id, active_body(true)).await;
-        let status = record_write(
-            ctx,
-            label,
-            "reactivate_user",
-            System::Scim,
-            result,
-            WriteMeaning {
-                done: &[200, 204],
-                no_change: &[],
-            },
-            "reactivate the user",
-        );
-        if status == StepStatus::Failed {
-            return None;
-        }
-        ctx.audit(
-            "user.reactivated",
-            label,
-            Some(json!({"active": false})),
-            Some(json!({"active": true})),
-        );
+        reactivate(ctx, label, &current).await?;
     } else if input.reactivate {
         ctx.record(
             step(
@@ -297,6 +195,135 @@ async fn update(
         ));
     }
     Some(current)
+}
+
+/// Whether we may set our HR id on the record (`Some(true)`), or must stop
+/// because another provisioner owns it (`None`, a failed step recorded).
+fn may_write_external_id(
+    ctx: &Ctx,
+    input: &SyncInput,
+    want: &DesiredUser,
+    label: &str,
+    ownership: &Ownership,
+) -> Option<bool> {
+    match ownership {
+        Ownership::Ours => Some(true),
+        Ownership::Unclaimed => {
+            ctx.warn(format!(
+                "{label} had no externalId; adopted it as hrId {}",
+                want.external_id
+            ));
+            Some(true)
+        }
+        // Sync always has an HR id, so `Unverified` cannot arise; treated as foreign all the same.
+        Ownership::Foreign(owner) | Ownership::Unverified(owner) if input.adopt => {
+            ctx.warn(format!(
+                "{label} belonged to another provisioner (externalId `{owner}`); adopted as told"
+            ));
+            Some(true)
+        }
+        Ownership::Foreign(owner) | Ownership::Unverified(owner) => {
+            ctx.record(step(label, "update_user", StepStatus::Failed, "").via(System::Scim).error(ReportError {
+                code: ErrorCode::OwnershipConflict,
+                message: format!(
+                    "the SCIM user's externalId is `{owner}`, not `{}`: another provisioner owns it; nothing was changed (set options.adopt to take it over)",
+                    want.external_id
+                ),
+            }));
+            None
+        }
+    }
+}
+
+/// PATCHes the attributes that differ (none: a no-change step). Returns the
+/// user as Atlassian answered, or as it was when the answer carried none.
+async fn update_attributes(
+    ctx: &Ctx,
+    want: &DesiredUser,
+    label: &str,
+    user: ScimUser,
+    set_external_id: bool,
+) -> Option<ScimUser> {
+    let changes = want.diff(&user, set_external_id);
+    if changes.is_empty() {
+        ctx.record(
+            step(
+                label,
+                "update_user",
+                StepStatus::NoChange,
+                "attributes already match",
+            )
+            .via(System::Scim),
+        );
+        return Some(user);
+    }
+    let side = |value: fn(&crate::scim::users::Change) -> Value| -> Value {
+        changes
+            .iter()
+            .map(|c| (c.path.to_string(), value(c)))
+            .collect::<serde_json::Map<_, _>>()
+            .into()
+    };
+    let before = side(|c| json!(c.before));
+    let after = side(|c| json!(c.after));
+    let paths: Vec<&str> = changes.iter().map(|c| c.path).collect();
+    let result = ctx.scim().patch_user(&user.id, patch_body(&changes)).await;
+    let mut current = user;
+    if let Ok(Sent::Response(r)) = &result {
+        if let Some(u) = user_from(r).filter(|_| r.is_success()) {
+            // A PATCH changes no memberships: keep the groups read before,
+            // for the membership step that follows.
+            let groups = std::mem::take(&mut current.groups);
+            current = u;
+            if current.groups.is_empty() {
+                current.groups = groups;
+            }
+        }
+    }
+    let status = record_write(
+        ctx,
+        label,
+        "update_user",
+        System::Scim,
+        result,
+        WriteMeaning {
+            done: &[200, 204],
+            no_change: &[],
+        },
+        &format!("update {}", paths.join(", ")),
+    );
+    if status == StepStatus::Failed {
+        return None;
+    }
+    ctx.audit("user.updated", label, Some(before), Some(after));
+    Some(current)
+}
+
+/// Sets `active: true` (a rehire). `None` when it failed.
+async fn reactivate(ctx: &Ctx, label: &str, user: &ScimUser) -> Option<()> {
+    let result = ctx.scim().patch_user(&user.id, active_body(true)).await;
+    let status = record_write(
+        ctx,
+        label,
+        "reactivate_user",
+        System::Scim,
+        result,
+        WriteMeaning {
+            done: &[200, 204],
+            no_change: &[],
+        },
+        "reactivate the user",
+    );
+    if status == StepStatus::Failed {
+        return None;
+    }
+    ctx.audit(
+        "user.reactivated",
+        label,
+        Some(json!({"active": false})),
+        Some(json!({"active": true})),
+    );
+    Some(())
 }
 
 /// A leaver without a SCIM record was suspended in the Admin directory; a

@@ -38,6 +38,8 @@ pub mod report;
 pub mod retry;
 pub mod scim;
 pub mod secret;
+#[cfg(any(test, feature = "test-support"))]
+pub mod testing;
 pub mod transport;
 pub mod user_management;
 

@@ -256,7 +256,8 @@ mod tests {
                 1.0,
                 s(2000),
             ),
-            ("cap at max_delay", 5, resp(503), None, 1.0, s(8000)),
+            // 500 ms doubled four times is 8 s; the 5 s cap wins.
+            ("capped at max_delay", 5, resp(503), None, 1.0, s(5000)),
             (
                 "transport retried",
                 2,
@@ -383,7 +384,7 @@ mod tests {
             ),
         ];
         let p = RetryPolicy {
-            max_delay: Duration::from_secs(8),
+            max_delay: Duration::from_secs(5),
             ..p
         };
         for (name, attempt, outcome, deadline, jitter, want) in cases {

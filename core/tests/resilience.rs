@@ -4,13 +4,17 @@
 
 mod common;
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use atlassian_emulator::{Faults, ScriptedFault, Seed};
+use atlassian_emulator::{Emulator, Faults, ScriptedFault, Seed};
+use atlassian_lcm::clock::{Clock, SystemClock};
 use atlassian_lcm::report::{ErrorCode, StepStatus};
 use atlassian_lcm::{Outcome, RunOptions};
 use common::*;
 use serde_json::json;
+
+/// Where fake time starts when nothing outside the engine reads the clock.
+const NOW: u64 = 1_764_493_200_000; // 2025-11-30T09:00:00Z
 
 fn ten_groups() -> serde_json::Value {
     json!({"groups": ["jira-software-users", "confluence-users", "engineering", "platform-team", "contractors"]})
@@ -94,7 +98,9 @@ async fn a_500_on_create_is_looked_up_then_sent_once_more() {
 
 #[tokio::test]
 async fn x_ratelimit_reset_is_honoured() {
-    let (emu, lcm) = demo(&[]).await;
+    let emu = Emulator::start(Seed::demo()).await.unwrap();
+    // The emulator names the reset as a wall-clock time, so fake time starts there.
+    let (lcm, sleep) = engine_on_fake_time(config(&emu, &[]), SystemClock.now_ms());
     emu.set_faults(Faults {
         script: vec![ScriptedFault {
             path_contains: Some("/groups/search".into()),
@@ -105,7 +111,6 @@ async fn x_ratelimit_reset_is_honoured() {
         }],
         ..Faults::default()
     });
-    let started = Instant::now();
     let r = run(
         &lcm,
         &event(
@@ -119,10 +124,11 @@ async fn x_ratelimit_reset_is_honoured() {
     assert_eq!(r.retries, 1);
     // The header names a time about a second ahead; the engine waited for it
     // rather than its 5 ms test backoff.
+    let slept = sleep.slept();
+    assert_eq!(slept.len(), 1, "{slept:?}");
     assert!(
-        started.elapsed() >= Duration::from_millis(500),
-        "{:?}",
-        started.elapsed()
+        (Duration::from_millis(500)..Duration::from_secs(2)).contains(&slept[0]),
+        "{slept:?}"
     );
 }
 
@@ -169,7 +175,8 @@ async fn dropped_connections_are_retried() {
 
 #[tokio::test]
 async fn a_request_failing_past_the_deadline_is_reported_exactly() {
-    let (emu, lcm) = demo(&[]).await;
+    let emu = Emulator::start(Seed::demo()).await.unwrap();
+    let (lcm, sleep) = engine_on_fake_time(config(&emu, &[]), NOW);
     emu.set_faults(Faults {
         script: vec![ScriptedFault {
             method: Some("POST".into()),
@@ -181,9 +188,8 @@ async fn a_request_failing_past_the_deadline_is_reported_exactly() {
         }],
         ..Faults::default()
     });
-    let now = atlassian_lcm::clock::Clock::now_ms(&atlassian_lcm::clock::SystemClock);
     let opts = RunOptions {
-        deadline_ms: Some(now + 2_500),
+        deadline_ms: Some(NOW + 2_500),
         ..Default::default()
     };
     let ev = event(
@@ -209,7 +215,9 @@ async fn a_request_failing_past_the_deadline_is_reported_exactly() {
         ErrorCode::DeadlineExceeded
     );
     assert_eq!(failed.http_status, Some(503));
-    assert!(failed.attempts >= 2, "{failed:?}");
+    // Sent at 0 s, 1 s and 2 s; a third wait would end past the deadline.
+    assert_eq!(failed.attempts, 3, "{failed:?}");
+    assert_eq!(sleep.slept(), vec![Duration::from_secs(1); 2]);
     assert_eq!(
         groups_of(&emu, "mary.somerville@example.com"),
         vec!["engineering"]
@@ -245,8 +253,8 @@ async fn an_account_that_never_shows_is_reported_not_guessed() {
     let mut seed = Seed::demo();
     seed.options.omit_account_id_on_create = true;
     seed.options.account_visibility_delay_ms = 600_000;
-    let (emu, lcm) = seeded(seed, &[]).await;
-    let now = atlassian_lcm::clock::Clock::now_ms(&atlassian_lcm::clock::SystemClock);
+    let emu = Emulator::start(seed).await.unwrap();
+    let (lcm, sleep) = engine_on_fake_time(config(&emu, &[]), NOW);
     let ev = event(
         "joiner",
         newcomer(),
@@ -256,7 +264,7 @@ async fn an_account_that_never_shows_is_reported_not_guessed() {
         .run_json(
             &ev,
             RunOptions {
-                deadline_ms: Some(now + 2_000),
+                deadline_ms: Some(NOW + 2_000),
                 ..Default::default()
             },
         )
@@ -281,4 +289,6 @@ async fn an_account_that_never_shows_is_reported_not_guessed() {
         groups_of(&emu, "mary.somerville@example.com"),
         vec!["engineering"]
     );
+    // Polled once for the call, not once per Admin group; the next wait (1.6 s) would pass the deadline.
+    assert_eq!(sleep.slept(), [200, 400, 800].map(Duration::from_millis));
 }

@@ -6,11 +6,10 @@ mod common;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
-use atlassian_lcm::http::{HttpClient, HttpRequest, HttpResponse, TransportError};
+use atlassian_lcm::http::{HttpClient, HttpRequest, TransportError};
 use atlassian_lcm::native::ReqwestClient;
-use atlassian_lcm::platform::BoxFuture;
 use atlassian_lcm::report::{ErrorCode, StepStatus};
-use atlassian_lcm::{Outcome, RunOptions};
+use atlassian_lcm::{testing, Outcome, RunOptions};
 use common::*;
 use serde_json::json;
 
@@ -96,6 +95,23 @@ async fn update_sends_only_changed_attributes() {
 }
 
 #[tokio::test]
+async fn a_mover_with_groups_looks_the_user_up_in_scim_once() {
+    let (emu, lcm) = demo(&[]).await;
+    let worker = json!({"hrId": "E1001", "workEmail": "ada.lovelace@example.com", "title": "Principal Engineer"});
+    let access = json!({"groups": ["confluence-users"]});
+    let r = run(&lcm, &event("mover", worker, Some(access))).await;
+    assert_eq!(r.outcome, Outcome::Succeeded, "{r:#?}");
+    let scim_user_lookups = emu
+        .requests()
+        .iter()
+        .filter(|q| q.method == "GET" && q.path.ends_with("/Users"))
+        .count();
+    // The sync's look-up is handed on to the membership step, not repeated.
+    assert_eq!(scim_user_lookups, 1);
+    assert!(groups_of(&emu, "ada.lovelace@example.com").contains(&"confluence-users".to_string()));
+}
+
+#[tokio::test]
 async fn mover_for_a_missing_user_fails_without_creating() {
     let (emu, lcm) = demo(&[]).await;
     let r = run(&lcm, &event("mover", newcomer(), None)).await;
@@ -174,20 +190,18 @@ async fn rehire_reactivates_and_replaces_groups() {
 
 /// Hides the first SCIM user search for `userName`, as if the user were
 /// created by someone else between our look-up and our create.
-struct RaceClient {
-    inner: ReqwestClient,
-    hidden: AtomicBool,
-}
-
-impl HttpClient for RaceClient {
-    fn execute(&self, request: HttpRequest) -> BoxFuture<'_, Result<HttpResponse, TransportError>> {
+fn race_client() -> Arc<dyn HttpClient> {
+    let inner = Arc::new(ReqwestClient::new().unwrap());
+    let hidden = Arc::new(AtomicBool::new(false));
+    testing::client(move |request: HttpRequest| {
         let hide = request.method() == http::Method::GET
             && request
                 .uri()
                 .query()
                 .is_some_and(|q| q.contains("userName"))
-            && !self.hidden.swap(true, Ordering::SeqCst);
-        Box::pin(async move {
+            && !hidden.swap(true, Ordering::SeqCst);
+        let inner = inner.clone();
+        async move {
             if hide {
                 let body = json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:ListResponse"], "totalResults": 0, "Resources": []});
                 return Ok(http::Response::builder()
@@ -195,9 +209,9 @@ impl HttpClient for RaceClient {
                     .body(serde_json::to_vec(&body).unwrap())
                     .unwrap());
             }
-            self.inner.execute(request).await
-        })
-    }
+            inner.execute(request).await
+        }
+    })
 }
 
 #[tokio::test]
@@ -205,11 +219,7 @@ async fn create_answered_409_adopts_the_existing_user() {
     let emu = atlassian_emulator::Emulator::start(atlassian_emulator::Seed::demo())
         .await
         .unwrap();
-    let client = RaceClient {
-        inner: ReqwestClient::new().unwrap(),
-        hidden: AtomicBool::new(false),
-    };
-    let lcm = engine_with(config(&emu, &[]), Arc::new(client));
+    let lcm = engine_with(config(&emu, &[]), race_client());
     // alan.turing exists with no externalId: our look-ups miss, the create answers 409.
     let alan = json!({"hrId": "E1010", "workEmail": "alan.turing@example.com", "displayName": "Alan Turing", "title": "Fellow"});
     let r = run(&lcm, &event("joiner", alan, None)).await;
@@ -241,25 +251,23 @@ async fn create_answered_409_adopts_the_existing_user() {
 }
 
 /// Lets the create reach the emulator, then loses the response.
-struct LostResponseClient {
-    inner: ReqwestClient,
-    lost: AtomicBool,
-}
-
-impl HttpClient for LostResponseClient {
-    fn execute(&self, request: HttpRequest) -> BoxFuture<'_, Result<HttpResponse, TransportError>> {
+fn lost_response_client() -> Arc<dyn HttpClient> {
+    let inner = Arc::new(ReqwestClient::new().unwrap());
+    let lost = Arc::new(AtomicBool::new(false));
+    testing::client(move |request: HttpRequest| {
         let is_create =
             request.method() == http::Method::POST && request.uri().path().ends_with("/Users");
-        Box::pin(async move {
-            let resp = self.inner.execute(request).await;
-            if is_create && !self.lost.swap(true, Ordering::SeqCst) {
+        let (inner, lost) = (inner.clone(), lost.clone());
+        async move {
+            let resp = inner.execute(request).await;
+            if is_create && !lost.swap(true, Ordering::SeqCst) {
                 return Err(TransportError::Connection(
                     "connection reset after the request was sent".into(),
                 ));
             }
             resp
-        })
-    }
+        }
+    })
 }
 
 #[tokio::test]
@@ -267,11 +275,7 @@ async fn a_create_with_unknown_outcome_is_looked_up_not_resent() {
     let emu = atlassian_emulator::Emulator::start(atlassian_emulator::Seed::demo())
         .await
         .unwrap();
-    let client = LostResponseClient {
-        inner: ReqwestClient::new().unwrap(),
-        lost: AtomicBool::new(false),
-    };
-    let lcm = engine_with(config(&emu, &[]), Arc::new(client));
+    let lcm = engine_with(config(&emu, &[]), lost_response_client());
     let r = run(
         &lcm,
         &event(
@@ -333,6 +337,21 @@ async fn dry_run_reads_but_never_writes() {
     assert_eq!(r.plan[0].body.as_ref().unwrap()["externalId"], "E3001");
     assert!(emu.state().user("mary.somerville@example.com").is_none());
     assert!(r.audit.iter().all(|a| a.planned));
+    // The ids the planned create would get are named as such, not faked.
+    let admin_add = r
+        .plan
+        .iter()
+        .find(|p| p.url.ends_with("/memberships"))
+        .unwrap();
+    assert_eq!(
+        admin_add.body.as_ref().unwrap()["accountId"],
+        "<account id of the user this plan creates>"
+    );
+    let scim_add = r.plan.iter().find(|p| p.method == "PATCH").unwrap();
+    assert_eq!(
+        scim_add.body.as_ref().unwrap()["Operations"][0]["value"][0]["value"],
+        "<SCIM id of the user this plan creates>"
+    );
 }
 
 #[tokio::test]

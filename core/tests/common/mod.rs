@@ -10,6 +10,7 @@ use atlassian_lcm::clock::SystemClock;
 use atlassian_lcm::config::{Key, RawValue};
 use atlassian_lcm::http::HttpClient;
 use atlassian_lcm::native::{ReqwestClient, TokioSleep};
+use atlassian_lcm::testing::{FakeClock, FakeSleep};
 use atlassian_lcm::{Config, Lcm, RawConfig, Report, RunOptions};
 use serde_json::{json, Value};
 
@@ -47,6 +48,16 @@ pub fn engine(config: Config) -> Lcm {
 /// An engine over a given client (a wrapper, a closure).
 pub fn engine_with(config: Config, http: Arc<dyn HttpClient>) -> Lcm {
     Lcm::new(config, http, Arc::new(TokioSleep), Arc::new(SystemClock))
+}
+
+/// An engine on fake time over reqwest: the clock stands at `now_ms` and moves
+/// only as the engine sleeps, which it does at once. The sleeper tells what
+/// the engine waited for. Request timeouts never fire (real requests are in flight).
+pub fn engine_on_fake_time(config: Config, now_ms: u64) -> (Lcm, Arc<FakeSleep>) {
+    let clock = FakeClock::at(now_ms);
+    let sleep = Arc::new(FakeSleep::new(clock.clone()).holding_from(config.request_timeout));
+    let http = Arc::new(ReqwestClient::new().unwrap());
+    (Lcm::new(config, http, sleep.clone(), clock), sleep)
 }
 
 /// The demo org's emulator and an engine for it.

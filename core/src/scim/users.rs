@@ -311,21 +311,6 @@ impl Scim<'_> {
         }
     }
 
-    /// Reads one user; `None` on 404.
-    pub async fn get_user(&self, id: &ScimUserId) -> Result<Option<ScimUser>, ApiError> {
-        let req = ApiRequest::new(
-            System::Scim,
-            http::Method::GET,
-            format!("/Users/{}", segment(id.as_str())),
-            Kind::Read,
-        );
-        let resp = self.t.read(req).await?;
-        if resp.status == 404 {
-            return Ok(None);
-        }
-        crate::transport::expect_json(&resp, System::Scim).map(Some)
-    }
-
     /// Creates a user.
     pub async fn create_user(&self, user: &DesiredUser) -> Result<(Created, u32), ApiError> {
         let req = ApiRequest::new(System::Scim, http::Method::POST, "/Users", Kind::Create)

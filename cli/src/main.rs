@@ -158,7 +158,7 @@ fn print_report(report: &Report, json: bool) -> Result<i32, String> {
 }
 
 async fn emulator(args: Vec<String>) -> ExitCode {
-    use atlassian_emulator::serve::{Command, ServeArgs, USAGE as EMULATOR_USAGE};
+    use atlassian_emulator::program::{Command, ServeArgs, USAGE as EMULATOR_USAGE};
     match ServeArgs::parse(args) {
         Ok(Command::Help) => {
             println!(

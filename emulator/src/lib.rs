@@ -32,24 +32,25 @@
 
 mod admin;
 mod api_errors;
-mod app;
+mod app_state;
 mod auth;
 mod control;
-mod emulator;
 mod faults;
+mod handle;
+mod http_server;
 mod ids;
 mod log;
+pub mod program;
+mod router;
 mod scim;
 mod seed;
-pub mod serve;
-mod server;
 mod state;
 mod timestamp;
 mod user_management;
 
-pub use emulator::{Emulator, EmulatorInfo};
 pub use faults::{Faults, ScriptedFault};
+pub use handle::{Emulator, EmulatorInfo};
 pub use log::{sequential_round_trips, writes, Api, LoggedRequest};
+pub use program::{serve_forever, serve_forever_with, ServeArgs};
 pub use seed::{EmulatorOptions, GroupKind, Seed, SeedGroup, SeedUser};
-pub use serve::{serve_forever, serve_forever_with, ServeArgs};
 pub use state::{GroupDump, ScimUserDump, StateDump, UserDump};

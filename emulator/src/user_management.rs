@@ -17,10 +17,10 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde_json::{json, Map, Value};
 
-use crate::app::App;
+use crate::app_state::AppState;
 use crate::state::{AccountStatus, OrgState};
 
-pub(crate) fn routes() -> Router<Arc<App>> {
+pub(crate) fn routes() -> Router<Arc<AppState>> {
     Router::new()
         .route("/users/{account}/manage", get(manage))
         .route("/users/{account}/manage/lifecycle/disable", post(disable))
@@ -104,7 +104,7 @@ fn no_content() -> Response {
 }
 
 async fn manage(
-    State(app): State<Arc<App>>,
+    State(app): State<Arc<AppState>>,
     Path(account_id): Path<String>,
     RawQuery(query): RawQuery,
 ) -> Response {
@@ -148,7 +148,7 @@ async fn manage(
 }
 
 async fn disable(
-    State(app): State<Arc<App>>,
+    State(app): State<Arc<AppState>>,
     Path(account_id): Path<String>,
     body: Bytes,
 ) -> Response {
@@ -166,7 +166,7 @@ async fn disable(
     no_content()
 }
 
-async fn enable(State(app): State<Arc<App>>, Path(account_id): Path<String>) -> Response {
+async fn enable(State(app): State<Arc<AppState>>, Path(account_id): Path<String>) -> Response {
     let mut state = app.state();
     match lookup(&state, &account_id) {
         Ok(true) => return forbidden_action(),
@@ -187,7 +187,7 @@ async fn enable(State(app): State<Arc<App>>, Path(account_id): Path<String>) -> 
     no_content()
 }
 
-async fn delete(State(app): State<Arc<App>>, Path(account_id): Path<String>) -> Response {
+async fn delete(State(app): State<Arc<AppState>>, Path(account_id): Path<String>) -> Response {
     let mut state = app.state();
     match lookup(&state, &account_id) {
         Ok(true) => return forbidden_action(),
@@ -202,7 +202,10 @@ async fn delete(State(app): State<Arc<App>>, Path(account_id): Path<String>) -> 
     (StatusCode::OK, Json(json!({ "message": "Success" }))).into_response()
 }
 
-async fn cancel_delete(State(app): State<Arc<App>>, Path(account_id): Path<String>) -> Response {
+async fn cancel_delete(
+    State(app): State<Arc<AppState>>,
+    Path(account_id): Path<String>,
+) -> Response {
     let mut state = app.state();
     match lookup(&state, &account_id) {
         Ok(true) => return forbidden_action(),

@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 use super::{bad_request, check_scope, not_found, page_limit, page_response, search_request};
-use crate::app::App;
+use crate::app_state::AppState;
 use crate::state::{Group, OrgState};
 
 /// The prefix of the group ARIs that `users/search?expand=groups` returns.
@@ -81,7 +81,7 @@ fn limited<T>(field: &str, list: &Option<Vec<T>>, max: usize) -> Result<(), Resp
 }
 
 pub(super) async fn search(
-    State(app): State<Arc<App>>,
+    State(app): State<Arc<AppState>>,
     Path((org, dir)): Path<(String, String)>,
     body: Bytes,
 ) -> Response {
@@ -156,7 +156,7 @@ pub(super) async fn search(
 }
 
 pub(super) async fn get_one(
-    State(app): State<Arc<App>>,
+    State(app): State<Arc<AppState>>,
     Path((org, dir, group)): Path<(String, String, String)>,
 ) -> Response {
     let state = app.state();

@@ -14,7 +14,7 @@ use serde::Deserialize;
 
 use super::groups::plain_group_id;
 use super::{bad_request, check_scope, error, not_found};
-use crate::app::App;
+use crate::app_state::AppState;
 use crate::state::{Group, OrgState};
 
 #[derive(Deserialize)]
@@ -55,7 +55,7 @@ fn resolve<'a>(
 }
 
 pub(super) async fn add(
-    State(app): State<Arc<App>>,
+    State(app): State<Arc<AppState>>,
     Path((org, dir, group_id)): Path<(String, String, String)>,
     body: Bytes,
 ) -> Response {
@@ -91,7 +91,7 @@ pub(super) async fn add(
 }
 
 pub(super) async fn remove(
-    State(app): State<Arc<App>>,
+    State(app): State<Arc<AppState>>,
     Path((org, dir, group_id, account_id)): Path<(String, String, String, String)>,
 ) -> Response {
     let mut state = app.state();

@@ -19,10 +19,10 @@ use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use crate::app::App;
+use crate::app_state::AppState;
 use crate::state::OrgState;
 
-pub(crate) fn routes() -> Router<Arc<App>> {
+pub(crate) fn routes() -> Router<Arc<AppState>> {
     let dir = "/admin/v2/orgs/{org}/directories/{dir}";
     Router::new()
         .route("/admin/v2/orgs/{org}/directories", get(directories))
@@ -200,7 +200,7 @@ struct DirectoriesQuery {
 
 /// `GET /v2/orgs/{orgId}/directories`: the org's one directory.
 async fn directories(
-    State(app): State<Arc<App>>,
+    State(app): State<Arc<AppState>>,
     Path(org): Path<String>,
     Query(query): Query<DirectoriesQuery>,
 ) -> Response {

@@ -17,7 +17,7 @@ use serde_json::{json, Value};
 
 use super::groups::GROUP_ARI_PREFIX;
 use super::{bad_request, check_scope, not_found, page_limit, page_response, search_request};
-use crate::app::App;
+use crate::app_state::AppState;
 use crate::state::{Account, OrgState};
 
 /// `MultiDirectoryUserSearchRequest` (the fields the emulator honours; others are ignored).
@@ -118,7 +118,7 @@ fn contains(list: &Option<Vec<String>>, value: &str) -> bool {
 }
 
 pub(super) async fn search(
-    State(app): State<Arc<App>>,
+    State(app): State<Arc<AppState>>,
     Path((org, dir)): Path<(String, String)>,
     body: Bytes,
 ) -> Response {
@@ -206,7 +206,7 @@ pub(super) async fn search(
 }
 
 pub(super) async fn get_one(
-    State(app): State<Arc<App>>,
+    State(app): State<Arc<AppState>>,
     Path((org, dir, account_id)): Path<(String, String, String)>,
 ) -> Response {
     let state = app.state();
@@ -226,21 +226,27 @@ pub(super) async fn get_one(
 }
 
 pub(super) async fn suspend(
-    State(app): State<Arc<App>>,
+    State(app): State<Arc<AppState>>,
     Path((org, dir, account_id)): Path<(String, String, String)>,
 ) -> Response {
     set_suspended(&app, &org, &dir, &account_id, true)
 }
 
 pub(super) async fn restore(
-    State(app): State<Arc<App>>,
+    State(app): State<Arc<AppState>>,
     Path((org, dir, account_id)): Path<(String, String, String)>,
 ) -> Response {
     set_suspended(&app, &org, &dir, &account_id, false)
 }
 
 /// Suspend keeps roles and group memberships, so restore is just the flag flipping back.
-fn set_suspended(app: &App, org: &str, dir: &str, account_id: &str, suspended: bool) -> Response {
+fn set_suspended(
+    app: &AppState,
+    org: &str,
+    dir: &str,
+    account_id: &str,
+    suspended: bool,
+) -> Response {
     let mut state = app.state();
     if let Err(response) = check_scope(&state, org, dir, false) {
         return response;

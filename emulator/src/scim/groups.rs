@@ -14,7 +14,7 @@ use serde_json::{json, Value};
 
 use super::users::{patch_request, Operation};
 use super::{check_directory, error, filter, list_response, object_body, respond, ListQuery};
-use crate::app::App;
+use crate::app_state::AppState;
 use crate::seed::GroupKind;
 use crate::state::{Group, OrgState};
 use crate::timestamp::now_iso;
@@ -64,7 +64,7 @@ fn not_found(id: &str) -> Response {
 }
 
 pub(super) async fn list(
-    State(app): State<Arc<App>>,
+    State(app): State<Arc<AppState>>,
     Path(dir): Path<String>,
     Query(query): Query<ListQuery>,
 ) -> Response {
@@ -93,7 +93,7 @@ pub(super) async fn list(
 }
 
 pub(super) async fn get_one(
-    State(app): State<Arc<App>>,
+    State(app): State<Arc<AppState>>,
     Path((dir, id)): Path<(String, String)>,
 ) -> Response {
     let state = app.state();
@@ -111,7 +111,7 @@ pub(super) async fn get_one(
 
 /// Creating a group through SCIM makes an identity-provider group: it shows in Admin as synced.
 pub(super) async fn create(
-    State(app): State<Arc<App>>,
+    State(app): State<Arc<AppState>>,
     Path(dir): Path<String>,
     body: Bytes,
 ) -> Response {
@@ -169,7 +169,7 @@ pub(super) async fn create(
 }
 
 pub(super) async fn patch(
-    State(app): State<Arc<App>>,
+    State(app): State<Arc<AppState>>,
     Path((dir, id)): Path<(String, String)>,
     body: Bytes,
 ) -> Response {
@@ -197,7 +197,7 @@ pub(super) async fn patch(
 }
 
 pub(super) async fn delete(
-    State(app): State<Arc<App>>,
+    State(app): State<Arc<AppState>>,
     Path((dir, id)): Path<(String, String)>,
 ) -> Response {
     let mut state = app.state();

@@ -16,7 +16,7 @@ use axum::Router;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use crate::app::App;
+use crate::app_state::AppState;
 use crate::state::OrgState;
 
 pub(crate) const SCIM_JSON: &str = "application/scim+json";
@@ -25,7 +25,7 @@ const LIST_SCHEMA: &str = "urn:ietf:params:scim:api:messages:2.0:ListResponse";
 /// Atlassian's page-size cap (undocumented; 100 keeps pagination honest in tests).
 const MAX_COUNT: usize = 100;
 
-pub(crate) fn routes() -> Router<Arc<App>> {
+pub(crate) fn routes() -> Router<Arc<AppState>> {
     Router::new()
         .route(
             "/scim/directory/{dir}/Users",
@@ -191,7 +191,7 @@ fn list_response(all: Vec<Value>, page: &Page) -> Response {
 
 /// What this SCIM service supports; clients that read it learn the real limits.
 async fn service_provider_config(
-    axum::extract::State(app): axum::extract::State<Arc<App>>,
+    axum::extract::State(app): axum::extract::State<Arc<AppState>>,
     axum::extract::Path(dir): axum::extract::Path<String>,
 ) -> Response {
     let state = app.state();

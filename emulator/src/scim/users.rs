@@ -13,7 +13,7 @@ use axum::response::Response;
 use serde_json::{json, Map, Value};
 
 use super::{check_directory, error, list_response, object_body, respond, ListQuery};
-use crate::app::App;
+use crate::app_state::AppState;
 use crate::state::{OrgState, ScimUser};
 use crate::timestamp::now_iso;
 
@@ -114,7 +114,7 @@ pub(super) fn user_json(
 }
 
 pub(super) async fn list(
-    State(app): State<Arc<App>>,
+    State(app): State<Arc<AppState>>,
     Path(dir): Path<String>,
     Query(query): Query<ListQuery>,
 ) -> Response {
@@ -142,7 +142,7 @@ pub(super) async fn list(
 }
 
 pub(super) async fn get_one(
-    State(app): State<Arc<App>>,
+    State(app): State<Arc<AppState>>,
     Path((dir, id)): Path<(String, String)>,
 ) -> Response {
     let state = app.state();
@@ -156,7 +156,7 @@ pub(super) async fn get_one(
 }
 
 pub(super) async fn create(
-    State(app): State<Arc<App>>,
+    State(app): State<Arc<AppState>>,
     Path(dir): Path<String>,
     body: Bytes,
 ) -> Response {
@@ -220,7 +220,7 @@ pub(super) async fn create(
 }
 
 pub(super) async fn replace(
-    State(app): State<Arc<App>>,
+    State(app): State<Arc<AppState>>,
     Path((dir, id)): Path<(String, String)>,
     body: Bytes,
 ) -> Response {
@@ -249,7 +249,7 @@ pub(super) async fn replace(
 }
 
 pub(super) async fn patch(
-    State(app): State<Arc<App>>,
+    State(app): State<Arc<AppState>>,
     Path((dir, id)): Path<(String, String)>,
     body: Bytes,
 ) -> Response {
@@ -273,7 +273,7 @@ pub(super) async fn patch(
 }
 
 pub(super) async fn delete(
-    State(app): State<Arc<App>>,
+    State(app): State<Arc<AppState>>,
     Path((dir, id)): Path<(String, String)>,
 ) -> Response {
     let mut state = app.state();

@@ -12,7 +12,7 @@ use crate::log::LoggedRequest;
 use crate::seed::Seed;
 use crate::state::OrgState;
 
-pub(crate) struct App {
+pub(crate) struct AppState {
     pub state: Mutex<OrgState>,
     pub faults: Mutex<FaultEngine>,
     pub log: Mutex<Vec<LoggedRequest>>,
@@ -33,11 +33,11 @@ pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
         .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
-impl App {
-    pub fn new(seed: Seed, base_url: String) -> std::io::Result<App> {
+impl AppState {
+    pub fn new(seed: Seed, base_url: String) -> std::io::Result<AppState> {
         let state = OrgState::from_seed(&seed)
             .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?;
-        Ok(App {
+        Ok(AppState {
             state: Mutex::new(state),
             faults: Mutex::new(FaultEngine::default()),
             log: Mutex::new(Vec::new()),
@@ -61,7 +61,7 @@ impl App {
     }
 }
 
-impl App {
+impl AppState {
     /// Replaces the org with `seed`'s (default: the startup seed), clears the log and the faults.
     pub fn reset(&self, seed: Option<Seed>) -> Result<(), String> {
         let seed = seed.unwrap_or_else(|| self.startup_seed.clone());
@@ -94,9 +94,9 @@ impl App {
         log
     }
 
-    pub fn info(&self) -> crate::emulator::EmulatorInfo {
+    pub fn info(&self) -> crate::handle::EmulatorInfo {
         let state = self.state();
-        crate::emulator::EmulatorInfo {
+        crate::handle::EmulatorInfo {
             base_url: self.base_url.clone(),
             scim_url: format!(
                 "{}/scim/directory/{}",

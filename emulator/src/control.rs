@@ -34,8 +34,7 @@ fn bad_request(detail: String) -> Response {
 }
 
 async fn state(State(app): State<Arc<AppState>>) -> Response {
-    let dump = app.state().dump(std::time::Instant::now());
-    Json(dump).into_response()
+    Json(app.snapshot()).into_response()
 }
 
 async fn requests(State(app): State<Arc<AppState>>) -> Response {

@@ -15,7 +15,7 @@ use crate::app_state::{lock, AppState};
 use crate::faults::Faults;
 use crate::log::LoggedRequest;
 use crate::seed::Seed;
-use crate::state::StateDump;
+use crate::snapshot::StateDump;
 
 /// Where the emulator listens and how to authenticate to it.
 ///
@@ -184,7 +184,7 @@ impl Emulator {
 
     /// A snapshot of the org.
     pub fn state(&self) -> StateDump {
-        self.app.state().dump(std::time::Instant::now())
+        self.app.snapshot()
     }
 
     /// Restores `seed`'s org (keeping the port), and clears the log and the faults.

@@ -8,7 +8,7 @@
 
 use std::convert::Infallible;
 use std::sync::Arc;
-use std::time::{Duration, Instant, SystemTime};
+use std::time::Duration;
 
 use axum::body::{Body, Bytes};
 use axum::http::{header, HeaderMap, HeaderValue, Method, Request, Response, StatusCode};
@@ -133,12 +133,8 @@ async fn handle_api(
     let trace_id = format!("{seq:016x}");
 
     // Decide before reading or sleeping, so the decision order is the arrival order.
-    let decision = lock(&app.faults).decide(
-        parts.method.as_str(),
-        &path,
-        Instant::now(),
-        SystemTime::now(),
-    );
+    let now = app.clock.now();
+    let decision = lock(&app.faults).decide(parts.method.as_str(), &path, now.instant, now.wall);
 
     let bytes = match Limited::new(body, MAX_BODY).collect().await {
         Ok(collected) => collected.to_bytes(),

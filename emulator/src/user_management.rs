@@ -18,7 +18,7 @@ use axum::{Json, Router};
 use serde_json::{json, Map, Value};
 
 use crate::app_state::AppState;
-use crate::state::{AccountStatus, OrgState};
+use crate::state::OrgState;
 
 pub(crate) fn routes() -> Router<Arc<AppState>> {
     Router::new()
@@ -69,8 +69,8 @@ fn rule(scim_managed: bool) -> Value {
 }
 
 /// 404 `accountNotFound` unless the account exists and is visible; else whether SCIM manages it.
-fn lookup(state: &OrgState, account_id: &str) -> Result<bool, Response> {
-    match state.visible_account(account_id, Instant::now()) {
+fn lookup(state: &OrgState, account_id: &str, now: Instant) -> Result<bool, Response> {
+    match state.visible_account(account_id, now) {
         Some(account) => Ok(state.scim_user_for_account(&account.id).is_some()),
         None => Err(key_error(StatusCode::NOT_FOUND, "accountNotFound")),
     }
@@ -109,7 +109,7 @@ async fn manage(
     RawQuery(query): RawQuery,
 ) -> Response {
     let state = app.state();
-    let scim_managed = match lookup(&state, &account_id) {
+    let scim_managed = match lookup(&state, &account_id, app.clock.now().instant) {
         Ok(managed) => managed,
         Err(response) => return response,
     };
@@ -157,18 +157,18 @@ async fn disable(
         return key_error(StatusCode::BAD_REQUEST, "bodyParseFailure");
     }
     let mut state = app.state();
-    match lookup(&state, &account_id) {
+    match lookup(&state, &account_id, app.clock.now().instant) {
         Ok(true) => return forbidden_action(),
         Ok(false) => {}
         Err(response) => return response,
     }
-    state.set_account_active(&account_id, false);
+    state.set_account_active(&account_id, false, &app.clock.now());
     no_content()
 }
 
 async fn enable(State(app): State<Arc<AppState>>, Path(account_id): Path<String>) -> Response {
     let mut state = app.state();
-    match lookup(&state, &account_id) {
+    match lookup(&state, &account_id, app.clock.now().instant) {
         Ok(true) => return forbidden_action(),
         Ok(false) => {}
         Err(response) => return response,
@@ -183,19 +183,19 @@ async fn enable(State(app): State<Arc<AppState>>, Path(account_id): Path<String>
             "The account is scheduled for deletion: cancel the deletion before enabling it",
         );
     }
-    state.set_account_active(&account_id, true);
+    state.set_account_active(&account_id, true, &app.clock.now());
     no_content()
 }
 
 async fn delete(State(app): State<Arc<AppState>>, Path(account_id): Path<String>) -> Response {
     let mut state = app.state();
-    match lookup(&state, &account_id) {
+    match lookup(&state, &account_id, app.clock.now().instant) {
         Ok(true) => return forbidden_action(),
         Ok(false) => {}
         Err(response) => return response,
     }
     // The grace period shows the account as deactivated; deleting again is answered the same.
-    state.set_account_active(&account_id, false);
+    state.set_account_active(&account_id, false, &app.clock.now());
     if let Some(account) = state.account_mut(&account_id) {
         account.pending_deletion = true;
     }
@@ -207,14 +207,14 @@ async fn cancel_delete(
     Path(account_id): Path<String>,
 ) -> Response {
     let mut state = app.state();
-    match lookup(&state, &account_id) {
+    match lookup(&state, &account_id, app.clock.now().instant) {
         Ok(true) => return forbidden_action(),
         Ok(false) => {}
         Err(response) => return response,
     }
     if let Some(account) = state.account_mut(&account_id) {
         account.pending_deletion = false;
-        account.status = AccountStatus::Inactive;
+        account.set_active(false, &app.clock.now());
     }
     (StatusCode::OK, Json(json!({ "message": "Success" }))).into_response()
 }

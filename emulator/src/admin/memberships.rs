@@ -34,11 +34,12 @@ fn resolve<'a>(
     state: &'a OrgState,
     group_id: &str,
     account_id: &str,
+    now: Instant,
 ) -> Result<&'a Group, Response> {
     let group = state
         .group_by_admin_id(plain_group_id(group_id))
         .ok_or_else(|| not_found(format!("Group {group_id} was not found")))?;
-    if state.visible_account(account_id, Instant::now()).is_none() {
+    if state.visible_account(account_id, now).is_none() {
         return Err(not_found(format!("User {account_id} was not found")));
     }
     if group.externally_synced() {
@@ -70,7 +71,7 @@ pub(super) async fn add(
         Ok(_) => return bad_request("accountId is required"),
         Err(e) => return bad_request(format!("Invalid request body: {e}")),
     };
-    let name = match resolve(&state, &group_id, &account_id) {
+    let name = match resolve(&state, &group_id, &account_id, app.clock.now().instant) {
         Ok(group) if group.has_member(&account_id) => {
             return error(
                 StatusCode::CONFLICT,
@@ -85,7 +86,7 @@ pub(super) async fn add(
         Err(response) => return response,
     };
     if let Some(group) = state.groups.iter_mut().find(|g| g.name == name) {
-        group.add_member(&account_id);
+        group.add_member(&account_id, &app.clock.now());
     }
     no_content()
 }
@@ -98,7 +99,7 @@ pub(super) async fn remove(
     if let Err(response) = check_scope(&state, &org, &dir, false) {
         return response;
     }
-    let name = match resolve(&state, &group_id, &account_id) {
+    let name = match resolve(&state, &group_id, &account_id, app.clock.now().instant) {
         Ok(group) if !group.has_member(&account_id) => {
             return not_found(format!(
                 "User {account_id} is not a member of group {}",
@@ -109,7 +110,7 @@ pub(super) async fn remove(
         Err(response) => return response,
     };
     if let Some(group) = state.groups.iter_mut().find(|g| g.name == name) {
-        group.remove_member(&account_id);
+        group.remove_member(&account_id, &app.clock.now());
     }
     no_content()
 }

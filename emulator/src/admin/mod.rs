@@ -214,7 +214,7 @@ async fn directories(
             _ => return bad_request(format!("limit must be between 1 and 100, got {limit}")),
         }
     }
-    let now = std::time::Instant::now();
+    let now = app.clock.now().instant;
     let include = query
         .account_id
         .as_deref()

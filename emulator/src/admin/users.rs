@@ -5,7 +5,6 @@
 //! which is how clients meet Atlassian's eventual consistency in tests.
 
 use std::sync::Arc;
-use std::time::Instant;
 
 use axum::body::{Body, Bytes};
 use axum::extract::{Path, State};
@@ -63,7 +62,7 @@ fn user_json(state: &OrgState, account: &Account, with_groups: bool) -> Value {
         "name": account.display_name,
         "accountStatus": account.account_status(),
         "membershipStatus": account.membership_status(),
-        "status": account.admin_status(),
+        "status": account.admin_status().as_str(),
         "claimStatus": "managed",
         "managementSource": if scim.is_some() { "synced" } else { "invited" },
         "addedToOrg": account.added_to_org,
@@ -148,7 +147,7 @@ pub(super) async fn search(
         Err(response) => return response,
     };
 
-    let now = Instant::now();
+    let now = app.clock.now().instant;
     let term = query.search_term.as_deref().map(str::to_lowercase);
     let found: Vec<&Account> = state
         .accounts
@@ -178,7 +177,7 @@ pub(super) async fn search(
         })
         .filter(|a| contains(&query.account_status, a.account_status()))
         .filter(|a| contains(&query.membership_status, a.membership_status()))
-        .filter(|a| contains(&query.status, a.admin_status()))
+        .filter(|a| contains(&query.status, a.admin_status().as_str()))
         .filter(|_| query.claim_status.as_deref().is_none_or(|c| c == "managed"))
         .filter(|a| {
             query.email_domains.as_ref().is_none_or(|domains| {
@@ -213,10 +212,10 @@ pub(super) async fn get_one(
     if let Err(response) = check_scope(&state, &org, &dir, true) {
         return response;
     }
-    match state.visible_account(&account_id, Instant::now()) {
+    match state.visible_account(&account_id, app.clock.now().instant) {
         Some(account) => {
             let mut data = user_json(&state, account, false);
-            if let Some(on) = &account.deactivated_on {
+            if let Some(on) = account.deactivated_on() {
                 data["deactivatedOn"] = json!(on);
             }
             (StatusCode::OK, Json(json!({ "data": data }))).into_response()
@@ -251,7 +250,10 @@ fn set_suspended(
     if let Err(response) = check_scope(&state, org, dir, false) {
         return response;
     }
-    if state.visible_account(account_id, Instant::now()).is_none() {
+    if state
+        .visible_account(account_id, app.clock.now().instant)
+        .is_none()
+    {
         return not_found(format!("User {account_id} was not found"));
     }
     if let Some(account) = state.account_mut(account_id) {

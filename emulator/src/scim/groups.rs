@@ -15,9 +15,9 @@ use serde_json::{json, Value};
 use super::users::{patch_request, Operation};
 use super::{check_directory, error, filter, list_response, object_body, respond, ListQuery};
 use crate::app_state::AppState;
+use crate::clock::Now;
 use crate::seed::GroupKind;
 use crate::state::{Group, OrgState};
-use crate::timestamp::now_iso;
 
 const GROUP_SCHEMA: &str = "urn:ietf:params:scim:schemas:core:2.0:Group";
 
@@ -152,7 +152,7 @@ pub(super) async fn create(
         },
         None => Vec::new(),
     };
-    let stamp = now_iso();
+    let stamp = app.clock.now().stamp();
     let group = Group {
         name: name.to_string(),
         kind: GroupKind::Synced,
@@ -184,8 +184,9 @@ pub(super) async fn patch(
         Ok(operations) => operations,
         Err(response) => return response,
     };
+    let now = app.clock.now();
     for operation in operations {
-        if let Err(response) = apply(&state, &mut group, operation) {
+        if let Err(response) = apply(&state, &mut group, operation, &now) {
             return response;
         }
     }
@@ -256,13 +257,18 @@ fn known_accounts(state: &OrgState, ids: impl IntoIterator<Item = String>) -> Ve
         .collect()
 }
 
-fn apply(state: &OrgState, group: &mut Group, operation: Operation) -> Result<(), Response> {
+fn apply(
+    state: &OrgState,
+    group: &mut Group,
+    operation: Operation,
+    now: &Now,
+) -> Result<(), Response> {
     let path = operation.path.as_deref().map(str::to_string);
     let lower = path.as_deref().map(str::to_ascii_lowercase);
     match (operation.op.as_str(), lower.as_deref(), operation.value) {
         ("add", Some("members"), Some(value)) => {
             for account in member_accounts(state, &value)? {
-                group.add_member(&account);
+                group.add_member(&account, now);
             }
         }
         ("replace", Some("members"), value) => {
@@ -272,13 +278,13 @@ fn apply(state: &OrgState, group: &mut Group, operation: Operation) -> Result<()
             };
             group.members.clear();
             for account in members {
-                group.add_member(&account);
+                group.add_member(&account, now);
             }
-            group.last_modified = now_iso();
+            group.last_modified = now.stamp();
         }
         ("remove", Some("members"), None) => {
             group.members.clear();
-            group.last_modified = now_iso();
+            group.last_modified = now.stamp();
         }
         ("remove", Some("members"), Some(value)) => {
             let ids = value
@@ -291,7 +297,7 @@ fn apply(state: &OrgState, group: &mut Group, operation: Operation) -> Result<()
                 })
                 .unwrap_or_default();
             for account in known_accounts(state, ids) {
-                group.remove_member(&account);
+                group.remove_member(&account, now);
             }
         }
         ("remove", Some(p), _) if p.starts_with("members[") && p.ends_with(']') => {
@@ -300,7 +306,7 @@ fn apply(state: &OrgState, group: &mut Group, operation: Operation) -> Result<()
             let f = filter::parse(inner, &["value"])
                 .map_err(|detail| error(StatusCode::BAD_REQUEST, Some("invalidPath"), detail))?;
             for account in known_accounts(state, [f.value]) {
-                group.remove_member(&account);
+                group.remove_member(&account, now);
             }
         }
         (_, Some("displayname"), Some(value)) => {
@@ -321,7 +327,7 @@ fn apply(state: &OrgState, group: &mut Group, operation: Operation) -> Result<()
                     path: Some(key),
                     value: Some(value),
                 };
-                apply(state, group, nested)?;
+                apply(state, group, nested, now)?;
             }
         }
         (_, Some("externalid"), _) => {}

@@ -14,8 +14,8 @@ use serde_json::{json, Map, Value};
 
 use super::{check_directory, error, list_response, object_body, respond, ListQuery};
 use crate::app_state::AppState;
+use crate::clock::Now;
 use crate::state::{OrgState, ScimUser};
-use crate::timestamp::now_iso;
 
 const CORE_SCHEMA: &str = "urn:ietf:params:scim:schemas:core:2.0:User";
 const ENTERPRISE_SCHEMA: &str = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
@@ -164,6 +164,7 @@ pub(super) async fn create(
     if let Err(response) = check_directory(&state, &dir) {
         return response;
     }
+    let now = app.clock.now();
     let body = match object_body(&body) {
         Ok(body) => body,
         Err(response) => return response,
@@ -197,13 +198,13 @@ pub(super) async fn create(
                 account.email = email;
                 account.display_name = name;
             }
-            state.set_account_active(&account_id, active);
+            state.set_account_active(&account_id, active, &now);
             account_id
         }
-        None => state.mint_account(&user.email, &user.shown_name(), user.active),
+        None => state.mint_account(&user.email, &user.shown_name(), user.active, &now),
     };
 
-    let stamp = now_iso();
+    let stamp = now.stamp();
     user.id = state.ids.uuid();
     user.account_id = account_id;
     user.created = stamp.clone();
@@ -245,7 +246,7 @@ pub(super) async fn replace(
     if let Err(response) = apply_resource(&mut user, &body) {
         return response;
     }
-    commit(&mut state, &app.base_url, user)
+    commit(&mut state, &app.base_url, user, &app.clock.now())
 }
 
 pub(super) async fn patch(
@@ -269,7 +270,7 @@ pub(super) async fn patch(
             return response;
         }
     }
-    commit(&mut state, &app.base_url, user)
+    commit(&mut state, &app.base_url, user, &app.clock.now())
 }
 
 pub(super) async fn delete(
@@ -285,28 +286,29 @@ pub(super) async fn delete(
     };
     // Deleting removes the SCIM record, unlinks the account, drops its memberships of the
     // directory's synced groups (they came from the identity provider) and deactivates it.
+    let now = app.clock.now();
     let user = state.scim_users.remove(position);
     for group in state.groups.iter_mut().filter(|g| g.scim_id.is_some()) {
-        group.remove_member(&user.account_id);
+        group.remove_member(&user.account_id, &now);
     }
-    state.set_account_active(&user.account_id, false);
+    state.set_account_active(&user.account_id, false, &now);
     let mut response = Response::new(axum::body::Body::empty());
     *response.status_mut() = StatusCode::NO_CONTENT;
     response
 }
 
 /// Stores an updated user after the uniqueness checks, mirroring what the account shows.
-fn commit(state: &mut OrgState, base_url: &str, mut user: ScimUser) -> Response {
+fn commit(state: &mut OrgState, base_url: &str, mut user: ScimUser, now: &Now) -> Response {
     if let Some(response) = conflict(state, &user, Some(&user.id)) {
         return response;
     }
-    user.last_modified = now_iso();
+    user.last_modified = now.stamp();
     let account_id = user.account_id.clone();
     if let Some(account) = state.account_mut(&account_id) {
         account.email = user.email.clone();
         account.display_name = user.shown_name();
     }
-    state.set_account_active(&account_id, user.active);
+    state.set_account_active(&account_id, user.active, now);
     let body = user_json(state, &user, base_url, true);
     if let Some(slot) = state.scim_users.iter_mut().find(|u| u.id == user.id) {
         *slot = user;

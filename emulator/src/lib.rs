@@ -25,6 +25,12 @@
 //!   ([`LoggedRequest`]).
 //!
 //! The `/__emulator` control API (state, log, faults, tokens, reset, info) is for the binary's users.
+//!
+//! Where things live: `handle` (the in-process [`Emulator`]), `program` (the binary's flags and
+//! serve loop), `http_server` (the accept loop and the pipeline: faults, auth, log), `router` (the
+//! axum routers), one module per API (`scim`, `admin`, `user_management`, `control`),
+//! `app_state` (what handlers share, behind `State`), `state` (the org model), `snapshot` (its
+//! public [`StateDump`]) and `clock` (the one place that reads the time).
 
 // Handlers short-circuit with a ready `Response` as the error; these are cold paths where boxing
 // would only add noise.

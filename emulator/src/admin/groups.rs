@@ -139,3 +139,22 @@ pub(super) async fn get_one(
     let data = group_json(&state, g, true);
     Ok((StatusCode::OK, Json(json!({ "data": data }))).into_response())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A cursor encodes the query as JSON, so the flattened page must keep the fields' order.
+    #[test]
+    fn search_body_serializes_in_field_order_with_the_page_last() {
+        let query: GroupSearch = serde_json::from_value(json!({
+            "limit": 5, "expand": ["counts.users"], "directoryIds": ["d"],
+            "searchTerm": "x", "groupNames": ["a"], "cursor": "c"
+        }))
+        .unwrap();
+        assert_eq!(
+            serde_json::to_string(&query).unwrap(),
+            r#"{"groupNames":["a"],"searchTerm":"x","directoryIds":["d"],"expand":["counts.users"],"limit":5}"#
+        );
+    }
+}

@@ -135,10 +135,7 @@ pub async fn run(json_output: bool) -> Result<i32, String> {
     } else {
         println!("\n{}", style.bold("Audit trail"));
         print!("{}", render::audit(&audit, style));
-        let still_there = serde_json::to_value(&state)
-            .ok()
-            .map(|v| v.to_string().contains("hedy.lamarr@example.com"))
-            .unwrap_or(false);
+        let still_there = state.user("hedy.lamarr@example.com").is_some();
         println!(
             "\n{} {}",
             style.bold("End state:"),

@@ -9,7 +9,7 @@ mod settings;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use atlassian_lcm::{parse_request_str, Lcm, Report, Request, RunOptions};
+use atlassian_lcm::{parse_request, parse_request_str, Lcm, Report, RunOptions};
 
 const USAGE: &str = "\
 lcm: keep Atlassian Cloud in step with HR (joiners, movers, leavers, rehires, purges)
@@ -135,14 +135,13 @@ async fn execute(args: &Args, dry_run: bool) -> Result<i32, String> {
 }
 
 async fn check(args: &Args) -> Result<i32, String> {
+    // Through the parser, as every host does, so a bad group name is refused before anything
+    // is loaded or sent.
+    let call = serde_json::json!({ "action": "CHECK", "groups": args.positional });
+    let request = parse_request(&call).map_err(|e| format!("check {}: {}", e.field, e.message))?;
     let config = settings::load(args.config.as_deref())?;
     let lcm = Lcm::native(config).map_err(|e| e.to_string())?;
-    let report = lcm
-        .run(
-            &Request::check(args.positional.clone()),
-            RunOptions::default(),
-        )
-        .await;
+    let report = lcm.run(&request, RunOptions::default()).await;
     print_report(&report, args.json)
 }
 
@@ -159,7 +158,7 @@ fn print_report(report: &Report, json: bool) -> Result<i32, String> {
 }
 
 async fn emulator(args: Vec<String>) -> ExitCode {
-    use atlassian_emulator::serve::{Command, ServeArgs, USAGE as EMULATOR_USAGE};
+    use atlassian_emulator::program::{Command, ServeArgs, USAGE as EMULATOR_USAGE};
     match ServeArgs::parse(args) {
         Ok(Command::Help) => {
             println!(

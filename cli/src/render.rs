@@ -2,7 +2,7 @@
 //! a dry run, warnings and the audit trail — readable at a glance. `--json`
 //! bypasses all of this and prints the report as every host returns it.
 
-use atlassian_lcm::report::{AuditEvent, Report, StepStatus};
+use atlassian_lcm::report::{AuditEvent, Report, Step, StepStatus};
 
 /// ANSI styling, off when stdout is not a terminal or `NO_COLOR` is set.
 #[derive(Clone, Copy)]
@@ -47,9 +47,29 @@ impl Style {
     }
 }
 
-/// The report as text.
+/// The report as text: the outcome line, the refusal, the steps, the plan and the warnings.
 pub fn report(r: &Report, s: Style) -> String {
-    let mut out = String::new();
+    let mut out = outcome_line(r, s);
+    if let Some(e) = &r.error {
+        out.push_str(&format!(
+            "  {} {} ({})\n",
+            s.red("refused:"),
+            e.message,
+            serde_plain(&e.code)
+        ));
+    }
+    for step in &r.steps {
+        out.push_str(&step_lines(step, s));
+    }
+    out.push_str(&plan_lines(r, s));
+    for w in &r.warnings {
+        out.push_str(&format!("  {} {w}\n", s.yellow("warning:")));
+    }
+    out
+}
+
+/// `outcome: succeeded  3 API calls, ...  [JOINER who]`.
+fn outcome_line(r: &Report, s: Style) -> String {
     let outcome = r.outcome.as_str();
     let outcome = match r.outcome {
         o if !o.is_success() => s.red(outcome),
@@ -63,7 +83,7 @@ pub fn report(r: &Report, s: Style) -> String {
         .collect::<Vec<_>>()
         .join(" / ");
     let actions: Vec<&str> = r.actions.iter().map(|a| a.as_str()).collect();
-    out.push_str(&format!(
+    format!(
         "  {} {}  {}  {}\n",
         s.bold("outcome:"),
         outcome,
@@ -80,77 +100,74 @@ pub fn report(r: &Report, s: Style) -> String {
                 format!(" {who}")
             }
         )),
-    ));
-    if let Some(e) = &r.error {
+    )
+}
+
+/// One step: its glyph, target, operation, detail and the system that answered; its error below.
+fn step_lines(step: &Step, s: Style) -> String {
+    let (glyph, word) = match step.status {
+        StepStatus::Done => (s.green("✔"), "done"),
+        StepStatus::Passed => (s.green("✔"), "ok"),
+        StepStatus::NoChange => (s.dim("="), "no change"),
+        StepStatus::Planned => (s.cyan("→"), "planned"),
+        StepStatus::Skipped => (s.yellow("–"), "skipped"),
+        StepStatus::Failed => (s.red("✘"), "failed"),
+    };
+    let via = match (step.system, step.http_status) {
+        (Some(sys), Some(code)) => format!(
+            " [{} {}{}]",
+            serde_plain(&sys),
+            code,
+            if step.attempts > 1 {
+                format!(", {} attempts", step.attempts)
+            } else {
+                String::new()
+            }
+        ),
+        (Some(sys), None) => format!(" [{}]", serde_plain(&sys)),
+        _ => String::new(),
+    };
+    let detail = if step.detail.is_empty() {
+        String::new()
+    } else {
+        format!(": {}", step.detail)
+    };
+    let mut out = format!(
+        "    {glyph} {:<9} {} {}{}{}\n",
+        word,
+        step.target,
+        s.dim(&step.operation),
+        detail,
+        s.dim(&via)
+    );
+    if let Some(e) = &step.error {
         out.push_str(&format!(
-            "  {} {} ({})\n",
-            s.red("refused:"),
+            "        {} {} ({})\n",
+            s.red("error:"),
             e.message,
             serde_plain(&e.code)
         ));
     }
-    for step in &r.steps {
-        let (glyph, word) = match step.status {
-            StepStatus::Done => (s.green("✔"), "done"),
-            StepStatus::Passed => (s.green("✔"), "ok"),
-            StepStatus::NoChange => (s.dim("="), "no change"),
-            StepStatus::Planned => (s.cyan("→"), "planned"),
-            StepStatus::Skipped => (s.yellow("–"), "skipped"),
-            StepStatus::Failed => (s.red("✘"), "failed"),
-        };
-        let via = match (step.system, step.http_status) {
-            (Some(sys), Some(code)) => format!(
-                " [{} {}{}]",
-                serde_plain(&sys),
-                code,
-                if step.attempts > 1 {
-                    format!(", {} attempts", step.attempts)
-                } else {
-                    String::new()
-                }
-            ),
-            (Some(sys), None) => format!(" [{}]", serde_plain(&sys)),
-            _ => String::new(),
-        };
-        let detail = if step.detail.is_empty() {
-            String::new()
-        } else {
-            format!(": {}", step.detail)
-        };
-        out.push_str(&format!(
-            "    {glyph} {:<9} {} {}{}{}\n",
-            word,
-            step.target,
-            s.dim(&step.operation),
-            detail,
-            s.dim(&via)
-        ));
-        if let Some(e) = &step.error {
-            out.push_str(&format!(
-                "        {} {} ({})\n",
-                s.red("error:"),
-                e.message,
-                serde_plain(&e.code)
-            ));
-        }
+    out
+}
+
+/// A dry run's writes, none of them sent; empty when there is no plan.
+fn plan_lines(r: &Report, s: Style) -> String {
+    if r.plan.is_empty() {
+        return String::new();
     }
-    if !r.plan.is_empty() {
-        out.push_str(&format!(
-            "  {} ({} writes, none sent)\n",
-            s.bold("plan"),
-            r.plan.len()
-        ));
-        for p in &r.plan {
-            let body = p
-                .body
-                .as_ref()
-                .map(|b| format!(" {}", b))
-                .unwrap_or_default();
-            out.push_str(&format!("    {:<6} {}{}\n", p.method, p.url, s.dim(&body)));
-        }
-    }
-    for w in &r.warnings {
-        out.push_str(&format!("  {} {w}\n", s.yellow("warning:")));
+    let mut out = format!(
+        "  {} ({} writes, none sent)\n",
+        s.bold("plan"),
+        r.plan.len()
+    );
+    for p in &r.plan {
+        let body = p
+            .body
+            .as_ref()
+            .map(|b| format!(" {}", b))
+            .unwrap_or_default();
+        out.push_str(&format!("    {:<6} {}{}\n", p.method, p.url, s.dim(&body)));
     }
     out
 }

@@ -212,6 +212,25 @@ async fn check_and_no_secret_in_output_even_on_401() {
     }
 }
 
+#[tokio::test(flavor = "multi_thread")]
+async fn check_refuses_a_bad_group_name_and_sends_nothing() {
+    let emu = Emulator::start(Seed::demo()).await.unwrap();
+    for bad in [" engineering", ""] {
+        let out = lcm()
+            .envs(env_for(&emu))
+            .args(["check", "engineering", bad])
+            .output()
+            .unwrap();
+        let t = text(&out);
+        assert_eq!(out.status.code(), Some(2), "{t}");
+        assert!(
+            t.contains("groups[1]") && t.contains(&format!("`{bad}` is not a group name")),
+            "{t}"
+        );
+    }
+    assert!(emu.requests().is_empty(), "{:?}", emu.requests());
+}
+
 #[test]
 fn usage_errors_exit_2() {
     assert_eq!(

@@ -10,6 +10,10 @@ use serde_json::json;
 
 use crate::log::Api;
 
+/// What a handler returns: its answer, or the error answer it stopped at, so that checks
+/// short-circuit with `?`.
+pub(crate) type Reply = Result<Response, Response>;
+
 /// An error in `api`'s shape: SCIM `ScimError` (401/403: `{error, traceId}`), Admin v2
 /// `{"errors": [...]}`, user management `{"key": ...}`.
 pub(crate) fn api_error(api: Api, status: StatusCode, detail: &str, trace_id: String) -> Response {

@@ -15,11 +15,11 @@ use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::json;
 
-use crate::app::App;
+use crate::app_state::AppState;
 use crate::faults::Faults;
 use crate::seed::Seed;
 
-pub(crate) fn routes() -> Router<Arc<App>> {
+pub(crate) fn routes() -> Router<Arc<AppState>> {
     Router::new()
         .route("/__emulator/state", get(state))
         .route("/__emulator/requests", get(requests).delete(clear_requests))
@@ -33,21 +33,20 @@ fn bad_request(detail: String) -> Response {
     (StatusCode::BAD_REQUEST, Json(json!({ "error": detail }))).into_response()
 }
 
-async fn state(State(app): State<Arc<App>>) -> Response {
-    let dump = app.state().dump(std::time::Instant::now());
-    Json(dump).into_response()
+async fn state(State(app): State<Arc<AppState>>) -> Response {
+    Json(app.snapshot()).into_response()
 }
 
-async fn requests(State(app): State<Arc<App>>) -> Response {
+async fn requests(State(app): State<Arc<AppState>>) -> Response {
     Json(app.requests()).into_response()
 }
 
-async fn clear_requests(State(app): State<Arc<App>>) -> StatusCode {
-    crate::app::lock(&app.log).clear();
+async fn clear_requests(State(app): State<Arc<AppState>>) -> StatusCode {
+    crate::app_state::lock(&app.log).clear();
     StatusCode::NO_CONTENT
 }
 
-async fn set_faults(State(app): State<Arc<App>>, body: Bytes) -> Response {
+async fn set_faults(State(app): State<Arc<AppState>>, body: Bytes) -> Response {
     match serde_json::from_slice::<Faults>(&body) {
         Ok(faults) => {
             app.set_faults(faults);
@@ -57,7 +56,7 @@ async fn set_faults(State(app): State<Arc<App>>, body: Bytes) -> Response {
     }
 }
 
-async fn clear_faults(State(app): State<Arc<App>>) -> StatusCode {
+async fn clear_faults(State(app): State<Arc<AppState>>) -> StatusCode {
     app.set_faults(Faults::default());
     StatusCode::NO_CONTENT
 }
@@ -69,7 +68,7 @@ struct Tokens {
     admin_api_key: Option<String>,
 }
 
-async fn set_tokens(State(app): State<Arc<App>>, body: Bytes) -> Response {
+async fn set_tokens(State(app): State<Arc<AppState>>, body: Bytes) -> Response {
     match serde_json::from_slice::<Tokens>(&body) {
         Ok(tokens) => {
             app.set_tokens(tokens.scim_token, tokens.admin_api_key);
@@ -79,7 +78,7 @@ async fn set_tokens(State(app): State<Arc<App>>, body: Bytes) -> Response {
     }
 }
 
-async fn reset(State(app): State<Arc<App>>, body: Bytes) -> Response {
+async fn reset(State(app): State<Arc<AppState>>, body: Bytes) -> Response {
     let seed = if body.iter().all(u8::is_ascii_whitespace) {
         None
     } else {
@@ -95,6 +94,6 @@ async fn reset(State(app): State<Arc<App>>, body: Bytes) -> Response {
 }
 
 /// URLs, ids and (fake) credentials: a local emulator's tokens unlock nothing else.
-async fn info(State(app): State<Arc<App>>) -> Response {
+async fn info(State(app): State<Arc<AppState>>) -> Response {
     Json(app.info()).into_response()
 }

@@ -25,6 +25,12 @@
 //!   ([`LoggedRequest`]).
 //!
 //! The `/__emulator` control API (state, log, faults, tokens, reset, info) is for the binary's users.
+//!
+//! Where things live: `handle` (the in-process [`Emulator`]), `program` (the binary's flags and
+//! serve loop), `http_server` (the accept loop and the pipeline: faults, auth, log), `router` (the
+//! axum routers), one module per API (`scim`, `admin`, `user_management`, `control`),
+//! `app_state` (what handlers share, behind `State`), `state` (the org model), `snapshot` (its
+//! public [`StateDump`]) and `clock` (the one place that reads the time).
 
 // Handlers short-circuit with a ready `Response` as the error; these are cold paths where boxing
 // would only add noise.
@@ -32,24 +38,27 @@
 
 mod admin;
 mod api_errors;
-mod app;
+mod app_state;
 mod auth;
+mod clock;
 mod control;
-mod emulator;
 mod faults;
+mod handle;
+mod http_server;
 mod ids;
 mod log;
+pub mod program;
+mod router;
 mod scim;
 mod seed;
-pub mod serve;
-mod server;
+mod snapshot;
 mod state;
 mod timestamp;
 mod user_management;
 
-pub use emulator::{Emulator, EmulatorInfo};
 pub use faults::{Faults, ScriptedFault};
+pub use handle::{Emulator, EmulatorInfo};
 pub use log::{sequential_round_trips, writes, Api, LoggedRequest};
+pub use program::{serve_forever, serve_forever_with, ServeArgs};
 pub use seed::{EmulatorOptions, GroupKind, Seed, SeedGroup, SeedUser};
-pub use serve::{serve_forever, serve_forever_with, ServeArgs};
-pub use state::{GroupDump, ScimUserDump, StateDump, UserDump};
+pub use snapshot::{GroupDump, ScimUserDump, StateDump, UserDump};

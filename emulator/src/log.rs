@@ -129,39 +129,32 @@ mod tests {
         }
     }
 
+    /// The round trips of a log given as `(seq, started, finished)` rows.
+    fn round_trips(rows: &[(u64, u64, u64)]) -> usize {
+        let log: Vec<LoggedRequest> = rows
+            .iter()
+            .map(|&(seq, start, end)| req(seq, "GET", "/scim/x", start, end))
+            .collect();
+        sequential_round_trips(&log)
+    }
+
     #[test]
     fn round_trips_count_the_critical_path() {
-        assert_eq!(sequential_round_trips(&[]), 0);
+        assert_eq!(round_trips(&[]), 0);
         // 1 then (2 ∥ 3) then 4: three round trips, not four.
-        let log = [
-            req(1, "GET", "/scim/a", 0, 10),
-            req(2, "GET", "/scim/b", 10, 30),
-            req(3, "GET", "/scim/c", 12, 20),
-            req(4, "GET", "/scim/d", 31, 40),
-        ];
-        assert_eq!(sequential_round_trips(&log), 3);
+        assert_eq!(
+            round_trips(&[(1, 0, 10), (2, 10, 30), (3, 12, 20), (4, 31, 40)]),
+            3
+        );
         // A request that starts while another is in flight does not extend the chain.
-        let log = [
-            req(1, "GET", "/a", 0, 10),
-            req(2, "GET", "/b", 5, 15),
-            req(3, "GET", "/c", 9, 20),
-        ];
-        assert_eq!(sequential_round_trips(&log), 1);
+        assert_eq!(round_trips(&[(1, 0, 10), (2, 5, 15), (3, 9, 20)]), 1);
         // Fully sequential, given out of order.
-        let log = [
-            req(3, "GET", "/c", 20, 30),
-            req(1, "GET", "/a", 0, 10),
-            req(2, "GET", "/b", 10, 20),
-        ];
-        assert_eq!(sequential_round_trips(&log), 3);
+        assert_eq!(round_trips(&[(3, 20, 30), (1, 0, 10), (2, 10, 20)]), 3);
         // The chain follows the longest path, not the latest finisher: 1→2→4 beats 3→4.
-        let log = [
-            req(1, "GET", "/a", 0, 5),
-            req(2, "GET", "/b", 6, 8),
-            req(3, "GET", "/c", 0, 9),
-            req(4, "GET", "/d", 10, 12),
-        ];
-        assert_eq!(sequential_round_trips(&log), 3);
+        assert_eq!(
+            round_trips(&[(1, 0, 5), (2, 6, 8), (3, 0, 9), (4, 10, 12)]),
+            3
+        );
     }
 
     #[test]

@@ -1,8 +1,8 @@
-//! `atlassian-emulator`: the library's server as a program (flags in `serve.rs`).
+//! `atlassian-emulator`: the library's server as a program (flags in `program.rs`).
 
 use std::process::ExitCode;
 
-use atlassian_emulator::serve::{Command, ServeArgs, USAGE};
+use atlassian_emulator::program::{Command, ServeArgs, USAGE};
 
 #[tokio::main]
 async fn main() -> ExitCode {

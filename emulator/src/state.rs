@@ -5,18 +5,41 @@
 //! account, and a group synced from the identity provider appears in both. Keeping both views in one
 //! model, with the links explicit, is what lets a change through one API show up in the other.
 
-use serde::{Deserialize, Serialize};
 use std::time::{Duration, Instant};
 
+use crate::clock::Now;
 use crate::ids::IdGen;
 use crate::seed::{EmulatorOptions, GroupKind, Seed};
-use crate::timestamp::now_iso;
 
-/// Whether an account can be used at all (Admin `accountStatus`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Whether an account can be used at all (Admin `accountStatus`), and since when it cannot.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum AccountStatus {
     Active,
-    Inactive,
+    /// Deactivated at `since` (Admin's `deactivatedOn`).
+    Inactive {
+        since: String,
+    },
+}
+
+/// Admin's composite `status`: one word for the account's state, deletion first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum AdminStatus {
+    Active,
+    Suspended,
+    Deactivated,
+    ForDeletion,
+}
+
+impl AdminStatus {
+    /// The word Admin sends.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AdminStatus::Active => "active",
+            AdminStatus::Suspended => "suspended",
+            AdminStatus::Deactivated => "deactivated",
+            AdminStatus::ForDeletion => "for_deletion",
+        }
+    }
 }
 
 /// An Atlassian account in the org.
@@ -31,33 +54,79 @@ pub(crate) struct Account {
     /// User-management delete called: in the 14-day grace period.
     pub pending_deletion: bool,
     pub added_to_org: String,
-    pub deactivated_on: Option<String>,
     /// Before this instant the Admin and user-management APIs do not see the account.
     pub visible_at: Instant,
 }
 
 impl Account {
+    /// A new member of the org, added at `now`, that Admin shows from `visible_at`.
+    pub fn new(
+        id: String,
+        email: &str,
+        display_name: &str,
+        active: bool,
+        now: &Now,
+        visible_at: Instant,
+    ) -> Account {
+        let mut account = Account {
+            id,
+            email: email.to_string(),
+            display_name: display_name.to_string(),
+            status: AccountStatus::Active,
+            suspended: false,
+            pending_deletion: false,
+            added_to_org: now.stamp(),
+            visible_at,
+        };
+        account.set_active(active, now);
+        account
+    }
+
     pub fn visible(&self, now: Instant) -> bool {
         now >= self.visible_at
     }
 
+    pub fn is_active(&self) -> bool {
+        self.status == AccountStatus::Active
+    }
+
+    /// Activates or deactivates; deactivating an inactive account keeps its original date.
+    pub fn set_active(&mut self, active: bool, now: &Now) {
+        match (&self.status, active) {
+            (AccountStatus::Inactive { .. }, true) => self.status = AccountStatus::Active,
+            (AccountStatus::Active, false) => {
+                self.status = AccountStatus::Inactive { since: now.stamp() }
+            }
+            _ => {}
+        }
+    }
+
+    /// When the account was deactivated, if it is inactive.
+    pub fn deactivated_on(&self) -> Option<&str> {
+        match &self.status {
+            AccountStatus::Active => None,
+            AccountStatus::Inactive { since } => Some(since),
+        }
+    }
+
     /// Admin's composite `status`.
-    pub fn admin_status(&self) -> &'static str {
+    pub fn admin_status(&self) -> AdminStatus {
         if self.pending_deletion {
-            "for_deletion"
-        } else if self.status == AccountStatus::Inactive {
-            "deactivated"
+            AdminStatus::ForDeletion
+        } else if !self.is_active() {
+            AdminStatus::Deactivated
         } else if self.suspended {
-            "suspended"
+            AdminStatus::Suspended
         } else {
-            "active"
+            AdminStatus::Active
         }
     }
 
     pub fn account_status(&self) -> &'static str {
-        match self.status {
-            AccountStatus::Active => "active",
-            AccountStatus::Inactive => "inactive",
+        if self.is_active() {
+            "active"
+        } else {
+            "inactive"
         }
     }
 
@@ -141,23 +210,23 @@ impl Group {
         self.members.iter().any(|m| m == account_id)
     }
 
-    /// Adds `account_id`; false if already a member.
-    pub fn add_member(&mut self, account_id: &str) -> bool {
+    /// Adds `account_id` at `now`; false if already a member.
+    pub fn add_member(&mut self, account_id: &str, now: &Now) -> bool {
         if self.has_member(account_id) {
             return false;
         }
         self.members.push(account_id.to_string());
-        self.last_modified = now_iso();
+        self.last_modified = now.stamp();
         true
     }
 
-    /// Removes `account_id`; false if not a member.
-    pub fn remove_member(&mut self, account_id: &str) -> bool {
+    /// Removes `account_id` at `now`; false if not a member.
+    pub fn remove_member(&mut self, account_id: &str, now: &Now) -> bool {
         let before = self.members.len();
         self.members.retain(|m| m != account_id);
         let removed = self.members.len() != before;
         if removed {
-            self.last_modified = now_iso();
+            self.last_modified = now.stamp();
         }
         removed
     }
@@ -181,11 +250,10 @@ pub(crate) struct OrgState {
 }
 
 impl OrgState {
-    /// Builds the org a seed describes; seeded accounts are visible at once.
-    pub fn from_seed(seed: &Seed) -> Result<Self, String> {
+    /// Builds the org a seed describes at `now`; seeded accounts are visible at once.
+    pub fn from_seed(seed: &Seed, now: &Now) -> Result<Self, String> {
         seed.validate()?;
-        let now = Instant::now();
-        let stamp = now_iso();
+        let stamp = now.stamp();
         let mut state = OrgState {
             org_id: seed.org_id.clone(),
             scim_directory_id: seed.scim_directory_id.clone(),
@@ -216,22 +284,15 @@ impl OrgState {
 
         for u in &seed.users {
             let account_id = state.ids.account_id();
-            let status = if u.active {
-                AccountStatus::Active
-            } else {
-                AccountStatus::Inactive
-            };
-            state.accounts.push(Account {
-                id: account_id.clone(),
-                email: u.email.clone(),
-                display_name: u.display_name.clone(),
-                status,
-                suspended: false,
-                pending_deletion: false,
-                added_to_org: stamp.clone(),
-                deactivated_on: (!u.active).then(|| stamp.clone()),
-                visible_at: now,
-            });
+            let account = Account::new(
+                account_id.clone(),
+                &u.email,
+                &u.display_name,
+                u.active,
+                now,
+                now.instant,
+            );
+            state.accounts.push(account);
             if u.scim {
                 let id = state.ids.uuid();
                 state.scim_users.push(ScimUser {
@@ -311,39 +372,32 @@ impl OrgState {
     }
 
     /// Mirrors a SCIM `active` change onto the linked account, as Atlassian does.
-    pub fn set_account_active(&mut self, account_id: &str, active: bool) {
+    pub fn set_account_active(&mut self, account_id: &str, active: bool, now: &Now) {
         if let Some(account) = self.account_mut(account_id) {
-            let was_active = account.status == AccountStatus::Active;
-            if active && !was_active {
-                account.status = AccountStatus::Active;
-                account.deactivated_on = None;
-            } else if !active && was_active {
-                account.status = AccountStatus::Inactive;
-                account.deactivated_on = Some(now_iso());
-            }
+            account.set_active(active, now);
         }
     }
 
     /// A new account for a SCIM user nobody had an account for, hidden from Admin for the
     /// configured visibility delay.
-    pub fn mint_account(&mut self, email: &str, display_name: &str, active: bool) -> String {
+    pub fn mint_account(
+        &mut self,
+        email: &str,
+        display_name: &str,
+        active: bool,
+        now: &Now,
+    ) -> String {
         let id = self.ids.account_id();
         let delay = Duration::from_millis(self.options.account_visibility_delay_ms);
-        self.accounts.push(Account {
-            id: id.clone(),
-            email: email.to_string(),
-            display_name: display_name.to_string(),
-            status: if active {
-                AccountStatus::Active
-            } else {
-                AccountStatus::Inactive
-            },
-            suspended: false,
-            pending_deletion: false,
-            added_to_org: now_iso(),
-            deactivated_on: (!active).then(now_iso),
-            visible_at: Instant::now() + delay,
-        });
+        let account = Account::new(
+            id.clone(),
+            email,
+            display_name,
+            active,
+            now,
+            now.instant + delay,
+        );
+        self.accounts.push(account);
         id
     }
 
@@ -355,63 +409,6 @@ impl OrgState {
             .map(|g| g.name.clone())
             .collect()
     }
-
-    /// A serializable snapshot for assertions.
-    pub fn dump(&self, now: Instant) -> StateDump {
-        let users = self
-            .accounts
-            .iter()
-            .map(|a| {
-                let scim = self.scim_user_for_account(&a.id).map(|u| ScimUserDump {
-                    id: u.id.clone(),
-                    user_name: u.user_name.clone(),
-                    external_id: u.external_id.clone(),
-                    active: u.active,
-                    display_name: u.display_name.clone(),
-                    given_name: u.given_name.clone(),
-                    family_name: u.family_name.clone(),
-                    title: u.title.clone(),
-                    department: u.department.clone(),
-                    organization: u.organization.clone(),
-                    timezone: u.timezone.clone(),
-                    preferred_language: u.preferred_language.clone(),
-                });
-                UserDump {
-                    account_id: a.id.clone(),
-                    email: a.email.clone(),
-                    display_name: a.display_name.clone(),
-                    account_status: a.account_status().to_string(),
-                    status: a.admin_status().to_string(),
-                    visible_in_admin: a.visible(now),
-                    scim,
-                    groups: self.group_names_of(&a.id),
-                }
-            })
-            .collect();
-        let groups = self
-            .groups
-            .iter()
-            .map(|g| GroupDump {
-                name: g.name.clone(),
-                kind: g.kind,
-                admin_id: g.admin_id.clone(),
-                scim_id: g.scim_id.clone(),
-                externally_synced: g.externally_synced(),
-                members: g
-                    .members
-                    .iter()
-                    .filter_map(|m| self.account(m).map(|a| a.email.clone()))
-                    .collect(),
-            })
-            .collect();
-        StateDump {
-            org_id: self.org_id.clone(),
-            scim_directory_id: self.scim_directory_id.clone(),
-            admin_directory_id: self.admin_directory_id.clone(),
-            users,
-            groups,
-        }
-    }
 }
 
 /// Admin's group description, derived from the kind so seeds need not spell it out.
@@ -420,137 +417,5 @@ fn describe(kind: GroupKind, name: &str) -> String {
         GroupKind::AdminManaged => format!("Grants access through {name}"),
         GroupKind::Synced | GroupKind::ScimOnly => "Synced from the identity provider".into(),
         GroupKind::AdminOnlySynced => "Synced from another identity provider".into(),
-    }
-}
-
-/// A snapshot of the org, for assertions (`Emulator::state`, `GET /__emulator/state`).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct StateDump {
-    /// The organization id.
-    pub org_id: String,
-    /// The SCIM directory id.
-    pub scim_directory_id: String,
-    /// The Admin directory id.
-    pub admin_directory_id: String,
-    /// Every account, in creation order.
-    pub users: Vec<UserDump>,
-    /// Every group, in seed then creation order.
-    pub groups: Vec<GroupDump>,
-}
-
-impl StateDump {
-    /// The account with this email (case-insensitive).
-    pub fn user(&self, email: &str) -> Option<&UserDump> {
-        self.users
-            .iter()
-            .find(|u| u.email.eq_ignore_ascii_case(email))
-    }
-
-    /// The group with exactly this name.
-    pub fn group(&self, name: &str) -> Option<&GroupDump> {
-        self.groups.iter().find(|g| g.name == name)
-    }
-}
-
-/// One account and its SCIM record, if it has one.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct UserDump {
-    /// The Atlassian account id.
-    pub account_id: String,
-    /// The account's email.
-    pub email: String,
-    /// The account's display name.
-    pub display_name: String,
-    /// Admin `accountStatus`: `active` or `inactive`.
-    pub account_status: String,
-    /// Admin `status`: `active`, `suspended`, `deactivated` or `for_deletion`.
-    pub status: String,
-    /// False while the account-visibility delay still hides it from Admin.
-    pub visible_in_admin: bool,
-    /// The linked SCIM record.
-    pub scim: Option<ScimUserDump>,
-    /// Names of the groups the account is in.
-    pub groups: Vec<String>,
-}
-
-/// The SCIM side of a user.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct ScimUserDump {
-    /// The SCIM user id.
-    pub id: String,
-    /// SCIM `userName`.
-    pub user_name: String,
-    /// SCIM `externalId`.
-    pub external_id: Option<String>,
-    /// SCIM `active`.
-    pub active: bool,
-    /// SCIM `displayName`.
-    pub display_name: Option<String>,
-    /// SCIM `name.givenName`.
-    pub given_name: Option<String>,
-    /// SCIM `name.familyName`.
-    pub family_name: Option<String>,
-    /// SCIM `title`.
-    pub title: Option<String>,
-    /// SCIM `department`.
-    pub department: Option<String>,
-    /// SCIM `organization`.
-    pub organization: Option<String>,
-    /// SCIM `timezone`.
-    pub timezone: Option<String>,
-    /// SCIM `preferredLanguage`.
-    pub preferred_language: Option<String>,
-}
-
-/// One group and its members.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct GroupDump {
-    /// The group name.
-    pub name: String,
-    /// Where it lives.
-    pub kind: GroupKind,
-    /// Admin group id, when Admin shows it.
-    pub admin_id: Option<String>,
-    /// SCIM group id, when the SCIM directory shows it.
-    pub scim_id: Option<String>,
-    /// Whether Admin shows it as synced from an identity provider.
-    pub externally_synced: bool,
-    /// Member emails, in joining order.
-    pub members: Vec<String>,
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn demo_builds_with_links_and_memberships() {
-        let state = OrgState::from_seed(&Seed::demo()).unwrap();
-        let dump = state.dump(Instant::now());
-        let ada = dump.user("ada.lovelace@example.com").unwrap();
-        assert_eq!(
-            ada.scim.as_ref().unwrap().external_id.as_deref(),
-            Some("E1001")
-        );
-        assert!(ada.groups.contains(&"engineering".to_string()));
-        let margaret = dump.user("margaret.hamilton@example.com").unwrap();
-        assert!(margaret.scim.is_none());
-        let linus = dump.user("linus.former@example.com").unwrap();
-        assert_eq!(linus.status, "deactivated");
-        let jsw = dump.group("jira-software-users").unwrap();
-        assert!(jsw.admin_id.is_some() && jsw.scim_id.is_none() && !jsw.externally_synced);
-        let eng = dump.group("engineering").unwrap();
-        assert!(eng.admin_id.is_some() && eng.scim_id.is_some() && eng.externally_synced);
-        let contractors = dump.group("contractors").unwrap();
-        assert!(contractors.admin_id.is_none() && contractors.scim_id.is_some());
-        // Same seed, same ids.
-        let again = OrgState::from_seed(&Seed::demo())
-            .unwrap()
-            .dump(Instant::now());
-        assert_eq!(again.users[0].account_id, ada.account_id);
     }
 }

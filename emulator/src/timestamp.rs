@@ -5,11 +5,6 @@
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-/// The current wall-clock time as `YYYY-MM-DDTHH:MM:SS.mmmZ`.
-pub fn now_iso() -> String {
-    iso(SystemTime::now())
-}
-
 /// `time` as `YYYY-MM-DDTHH:MM:SS.mmmZ`; times before 1970 clamp to the epoch.
 pub fn iso(time: SystemTime) -> String {
     let since = time.duration_since(UNIX_EPOCH).unwrap_or(Duration::ZERO);

@@ -6,10 +6,9 @@
 //! grace: the account shows `status: for_deletion` (and `accountStatus: inactive`) in Admin, and
 //! `cancel-delete` takes it back to deactivated.
 
-use std::sync::Arc;
-use std::time::Instant;
+use std::sync::{Arc, MutexGuard};
 
-use axum::body::{Body, Bytes};
+use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -17,10 +16,11 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde_json::{json, Map, Value};
 
-use crate::app::App;
-use crate::state::{AccountStatus, OrgState};
+use crate::api_errors::Reply;
+use crate::app_state::AppState;
+use crate::state::OrgState;
 
-pub(crate) fn routes() -> Router<Arc<App>> {
+pub(crate) fn routes() -> Router<Arc<AppState>> {
     Router::new()
         .route("/users/{account}/manage", get(manage))
         .route("/users/{account}/manage/lifecycle/disable", post(disable))
@@ -69,11 +69,24 @@ fn rule(scim_managed: bool) -> Value {
 }
 
 /// 404 `accountNotFound` unless the account exists and is visible; else whether SCIM manages it.
-fn lookup(state: &OrgState, account_id: &str) -> Result<bool, Response> {
-    match state.visible_account(account_id, Instant::now()) {
+fn lookup(app: &AppState, state: &OrgState, account_id: &str) -> Result<bool, Response> {
+    match state.visible_account(account_id, app.clock.now().instant) {
         Some(account) => Ok(state.scim_user_for_account(&account.id).is_some()),
         None => Err(key_error(StatusCode::NOT_FOUND, "accountNotFound")),
     }
+}
+
+/// The org, locked, once the account is known to be visible (else 404) and not managed by SCIM
+/// (else 403): what every lifecycle call checks first.
+fn lifecycle_target<'a>(
+    app: &'a AppState,
+    account_id: &str,
+) -> Result<MutexGuard<'a, OrgState>, Response> {
+    let state = app.state();
+    if lookup(app, &state, account_id)? {
+        return Err(forbidden_action());
+    }
+    Ok(state)
 }
 
 /// 403 `forbidden.action` with the refusing rule as context.
@@ -97,32 +110,20 @@ fn conflict(account_id: &str, code: &str, message: &str) -> Response {
     (StatusCode::CONFLICT, Json(body)).into_response()
 }
 
-fn no_content() -> Response {
-    let mut response = Response::new(Body::empty());
-    *response.status_mut() = StatusCode::NO_CONTENT;
-    response
-}
-
 async fn manage(
-    State(app): State<Arc<App>>,
+    State(app): State<Arc<AppState>>,
     Path(account_id): Path<String>,
     RawQuery(query): RawQuery,
-) -> Response {
+) -> Reply {
     let state = app.state();
-    let scim_managed = match lookup(&state, &account_id) {
-        Ok(managed) => managed,
-        Err(response) => return response,
-    };
+    let scim_managed = lookup(&app, &state, &account_id)?;
     let asked: Vec<String> = form_urlencoded::parse(query.unwrap_or_default().as_bytes())
         .filter(|(key, _)| key == "privileges")
         .flat_map(|(_, value)| value.split(',').map(str::to_string).collect::<Vec<_>>())
         .collect();
     if let Some(unknown) = asked.iter().find(|p| !PRIVILEGES.contains(&p.as_str())) {
-        return (
-            StatusCode::BAD_REQUEST,
-            Json(json!({ "key": "badRequest", "context": { "privileges": unknown } })),
-        )
-            .into_response();
+        let body = json!({ "key": "badRequest", "context": { "privileges": unknown } });
+        return Err((StatusCode::BAD_REQUEST, Json(body)).into_response());
     }
     let wanted: Vec<&str> = if asked.is_empty() {
         PRIVILEGES.to_vec()
@@ -144,74 +145,59 @@ async fn manage(
         };
         body.insert(privilege.to_string(), value);
     }
-    (StatusCode::OK, Json(Value::Object(body))).into_response()
+    Ok((StatusCode::OK, Json(Value::Object(body))).into_response())
 }
 
 async fn disable(
-    State(app): State<Arc<App>>,
+    State(app): State<Arc<AppState>>,
     Path(account_id): Path<String>,
     body: Bytes,
-) -> Response {
+) -> Reply {
     // The spec marks this body required; `{}` (or `{"message": "..."}`) will do.
     if !matches!(serde_json::from_slice::<Value>(&body), Ok(Value::Object(_))) {
-        return key_error(StatusCode::BAD_REQUEST, "bodyParseFailure");
+        return Err(key_error(StatusCode::BAD_REQUEST, "bodyParseFailure"));
     }
-    let mut state = app.state();
-    match lookup(&state, &account_id) {
-        Ok(true) => return forbidden_action(),
-        Ok(false) => {}
-        Err(response) => return response,
-    }
-    state.set_account_active(&account_id, false);
-    no_content()
+    let mut state = lifecycle_target(&app, &account_id)?;
+    state.set_account_active(&account_id, false, &app.clock.now());
+    Ok(StatusCode::NO_CONTENT.into_response())
 }
 
-async fn enable(State(app): State<Arc<App>>, Path(account_id): Path<String>) -> Response {
-    let mut state = app.state();
-    match lookup(&state, &account_id) {
-        Ok(true) => return forbidden_action(),
-        Ok(false) => {}
-        Err(response) => return response,
-    }
+async fn enable(State(app): State<Arc<AppState>>, Path(account_id): Path<String>) -> Reply {
+    let mut state = lifecycle_target(&app, &account_id)?;
     if state
         .account(&account_id)
         .is_some_and(|a| a.pending_deletion)
     {
-        return conflict(
+        return Err(conflict(
             &account_id,
             "ACCOUNT_PENDING_DELETION",
             "The account is scheduled for deletion: cancel the deletion before enabling it",
-        );
+        ));
     }
-    state.set_account_active(&account_id, true);
-    no_content()
+    state.set_account_active(&account_id, true, &app.clock.now());
+    Ok(StatusCode::NO_CONTENT.into_response())
 }
 
-async fn delete(State(app): State<Arc<App>>, Path(account_id): Path<String>) -> Response {
-    let mut state = app.state();
-    match lookup(&state, &account_id) {
-        Ok(true) => return forbidden_action(),
-        Ok(false) => {}
-        Err(response) => return response,
-    }
+async fn delete(State(app): State<Arc<AppState>>, Path(account_id): Path<String>) -> Reply {
+    let mut state = lifecycle_target(&app, &account_id)?;
     // The grace period shows the account as deactivated; deleting again is answered the same.
-    state.set_account_active(&account_id, false);
+    state.set_account_active(&account_id, false, &app.clock.now());
     if let Some(account) = state.account_mut(&account_id) {
         account.pending_deletion = true;
     }
-    (StatusCode::OK, Json(json!({ "message": "Success" }))).into_response()
+    Ok(success())
 }
 
-async fn cancel_delete(State(app): State<Arc<App>>, Path(account_id): Path<String>) -> Response {
-    let mut state = app.state();
-    match lookup(&state, &account_id) {
-        Ok(true) => return forbidden_action(),
-        Ok(false) => {}
-        Err(response) => return response,
-    }
+async fn cancel_delete(State(app): State<Arc<AppState>>, Path(account_id): Path<String>) -> Reply {
+    let mut state = lifecycle_target(&app, &account_id)?;
     if let Some(account) = state.account_mut(&account_id) {
         account.pending_deletion = false;
-        account.status = AccountStatus::Inactive;
+        account.set_active(false, &app.clock.now());
     }
+    Ok(success())
+}
+
+/// `200 {"message": "Success"}`, what delete and cancel-delete answer.
+fn success() -> Response {
     (StatusCode::OK, Json(json!({ "message": "Success" }))).into_response()
 }

@@ -8,13 +8,16 @@ use std::sync::Arc;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
+use axum::response::IntoResponse;
 use axum::Json;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
-use super::{bad_request, check_scope, not_found, page_limit, page_response, search_request};
-use crate::app::App;
+use super::{
+    bad_request, limited, not_found, page_response, scope, search_request, Paged, SearchPage,
+};
+use crate::api_errors::Reply;
+use crate::app_state::AppState;
 use crate::state::{Group, OrgState};
 
 /// The prefix of the group ARIs that `users/search?expand=groups` returns.
@@ -32,14 +35,14 @@ pub(crate) struct GroupSearch {
     group_ids: Option<Vec<String>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     account_ids: Option<Vec<String>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    directory_ids: Option<Vec<String>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    expand: Option<Vec<String>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    limit: Option<i64>,
-    #[serde(skip_serializing)]
-    cursor: Option<String>,
+    #[serde(flatten)]
+    page: SearchPage,
+}
+
+impl Paged for GroupSearch {
+    fn page(&mut self) -> &mut SearchPage {
+        &mut self.page
+    }
 }
 
 /// The group as Admin shows it (`MultiDirectoryGroup`).
@@ -71,44 +74,22 @@ pub(crate) fn plain_group_id(id: &str) -> &str {
     id.strip_prefix(GROUP_ARI_PREFIX).unwrap_or(id)
 }
 
-fn limited<T>(field: &str, list: &Option<Vec<T>>, max: usize) -> Result<(), Response> {
-    match list {
-        Some(items) if items.is_empty() || items.len() > max => Err(bad_request(format!(
-            "{field} must hold between 1 and {max} items"
-        ))),
-        _ => Ok(()),
-    }
-}
-
 pub(super) async fn search(
-    State(app): State<Arc<App>>,
+    State(app): State<Arc<AppState>>,
     Path((org, dir)): Path<(String, String)>,
     body: Bytes,
-) -> Response {
-    let state = app.state();
-    if let Err(response) = check_scope(&state, &org, &dir, true) {
-        return response;
-    }
-    let (offset, query) = match search_request::<GroupSearch>("groups", &body) {
-        Ok(found) => found,
-        Err(response) => return response,
-    };
+) -> Reply {
+    let state = scope(&app, &org, &dir, true)?;
+    let (offset, query) = search_request::<GroupSearch>("groups", &body)?;
     if query.group_names.is_some() && (query.search_term.is_some() || query.group_ids.is_some()) {
-        return bad_request("groupNames cannot be combined with searchTerm or groupIds");
+        return Err(bad_request(
+            "groupNames cannot be combined with searchTerm or groupIds",
+        ));
     }
-    let checks = [
-        limited("groupNames", &query.group_names, 100),
-        limited("groupIds", &query.group_ids, 10),
-        limited("accountIds", &query.account_ids, 10),
-        limited("directoryIds", &query.directory_ids, 10),
-    ];
-    if let Some(Err(response)) = checks.into_iter().find(Result::is_err) {
-        return response;
-    }
-    let limit = match page_limit(query.limit, 20) {
-        Ok(limit) => limit,
-        Err(response) => return response,
-    };
+    limited("groupNames", &query.group_names, 100)?;
+    limited("groupIds", &query.group_ids, 10)?;
+    limited("accountIds", &query.account_ids, 10)?;
+    let limit = query.page.checked_limit(20)?;
 
     let term = query.search_term.as_deref().map(str::to_lowercase);
     let mut found: Vec<&Group> = state
@@ -137,50 +118,43 @@ pub(super) async fn search(
                 .as_ref()
                 .is_none_or(|ids| ids.iter().any(|id| g.has_member(id)))
         })
-        .filter(|_| {
-            query
-                .directory_ids
-                .as_ref()
-                .is_none_or(|ids| ids.contains(&state.admin_directory_id))
-        })
+        .filter(|_| query.page.includes_directory(&state.admin_directory_id))
         .collect();
     found.sort_by_key(|g| g.name.to_lowercase());
 
-    let counts = query
-        .expand
-        .as_ref()
-        .is_some_and(|e| e.iter().any(|x| x == "counts.users"));
-    page_response("groups", &query, found, offset, limit, |g| {
+    let counts = query.page.expands("counts.users");
+    Ok(page_response("groups", &query, found, offset, limit, |g| {
         group_json(&state, g, counts)
-    })
+    }))
 }
 
 pub(super) async fn get_one(
-    State(app): State<Arc<App>>,
+    State(app): State<Arc<AppState>>,
     Path((org, dir, group)): Path<(String, String, String)>,
-) -> Response {
-    let state = app.state();
-    if let Err(response) = check_scope(&state, &org, &dir, true) {
-        return response;
-    }
-    match state.group_by_admin_id(plain_group_id(&group)) {
-        Some(g) => (
-            StatusCode::OK,
-            Json(json!({ "data": group_json(&state, g, true) })),
-        )
-            .into_response(),
-        None => not_found(format!("Group {group} was not found")),
-    }
+) -> Reply {
+    let state = scope(&app, &org, &dir, true)?;
+    let g = state
+        .group_by_admin_id(plain_group_id(&group))
+        .ok_or_else(|| not_found(format!("Group {group} was not found")))?;
+    let data = group_json(&state, g, true);
+    Ok((StatusCode::OK, Json(json!({ "data": data }))).into_response())
 }
 
-impl super::Paged for GroupSearch {
-    fn cursor(&self) -> Option<&str> {
-        self.cursor.as_deref()
-    }
-    fn limit(&self) -> Option<i64> {
-        self.limit
-    }
-    fn set_limit(&mut self, limit: Option<i64>) {
-        self.limit = limit;
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A cursor encodes the query as JSON, so the flattened page must keep the fields' order.
+    #[test]
+    fn search_body_serializes_in_field_order_with_the_page_last() {
+        let query: GroupSearch = serde_json::from_value(json!({
+            "limit": 5, "expand": ["counts.users"], "directoryIds": ["d"],
+            "searchTerm": "x", "groupNames": ["a"], "cursor": "c"
+        }))
+        .unwrap();
+        assert_eq!(
+            serde_json::to_string(&query).unwrap(),
+            r#"{"groupNames":["a"],"searchTerm":"x","directoryIds":["d"],"expand":["counts.users"],"limit":5}"#
+        );
     }
 }

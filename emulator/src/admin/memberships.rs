@@ -4,17 +4,18 @@
 //! 403 that says to change them in the identity provider (for this org: SCIM `PATCH /Groups`).
 
 use std::sync::Arc;
-use std::time::Instant;
 
-use axum::body::{Body, Bytes};
+use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
 use super::groups::plain_group_id;
-use super::{bad_request, check_scope, error, not_found};
-use crate::app::App;
+use super::users::visible;
+use super::{bad_request, error, not_found, scope};
+use crate::api_errors::Reply;
+use crate::app_state::AppState;
 use crate::state::{Group, OrgState};
 
 #[derive(Deserialize)]
@@ -23,14 +24,9 @@ struct AddMembership {
     account_id: Option<String>,
 }
 
-fn no_content() -> Response {
-    let mut response = Response::new(Body::empty());
-    *response.status_mut() = StatusCode::NO_CONTENT;
-    response
-}
-
 /// The group and account, or the 404/403 Atlassian would answer.
 fn resolve<'a>(
+    app: &AppState,
     state: &'a OrgState,
     group_id: &str,
     account_id: &str,
@@ -38,9 +34,7 @@ fn resolve<'a>(
     let group = state
         .group_by_admin_id(plain_group_id(group_id))
         .ok_or_else(|| not_found(format!("Group {group_id} was not found")))?;
-    if state.visible_account(account_id, Instant::now()).is_none() {
-        return Err(not_found(format!("User {account_id} was not found")));
-    }
+    visible(app, state, account_id)?;
     if group.externally_synced() {
         return Err(error(
             StatusCode::FORBIDDEN,
@@ -55,61 +49,51 @@ fn resolve<'a>(
 }
 
 pub(super) async fn add(
-    State(app): State<Arc<App>>,
+    State(app): State<Arc<AppState>>,
     Path((org, dir, group_id)): Path<(String, String, String)>,
     body: Bytes,
-) -> Response {
-    let mut state = app.state();
-    if let Err(response) = check_scope(&state, &org, &dir, false) {
-        return response;
-    }
+) -> Reply {
+    let mut state = scope(&app, &org, &dir, false)?;
     let account_id = match serde_json::from_slice::<AddMembership>(&body) {
         Ok(AddMembership {
             account_id: Some(id),
         }) if !id.is_empty() => id,
-        Ok(_) => return bad_request("accountId is required"),
-        Err(e) => return bad_request(format!("Invalid request body: {e}")),
+        Ok(_) => return Err(bad_request("accountId is required")),
+        Err(e) => return Err(bad_request(format!("Invalid request body: {e}"))),
     };
-    let name = match resolve(&state, &group_id, &account_id) {
-        Ok(group) if group.has_member(&account_id) => {
-            return error(
-                StatusCode::CONFLICT,
-                "CONFLICT",
-                format!(
-                    "User {account_id} is already a member of group {}",
-                    group.name
-                ),
-            )
-        }
-        Ok(group) => group.name.clone(),
-        Err(response) => return response,
-    };
-    if let Some(group) = state.groups.iter_mut().find(|g| g.name == name) {
-        group.add_member(&account_id);
+    let group = resolve(&app, &state, &group_id, &account_id)?;
+    if group.has_member(&account_id) {
+        return Err(error(
+            StatusCode::CONFLICT,
+            "CONFLICT",
+            format!(
+                "User {account_id} is already a member of group {}",
+                group.name
+            ),
+        ));
     }
-    no_content()
+    let name = group.name.clone();
+    if let Some(group) = state.groups.iter_mut().find(|g| g.name == name) {
+        group.add_member(&account_id, &app.clock.now());
+    }
+    Ok(StatusCode::NO_CONTENT.into_response())
 }
 
 pub(super) async fn remove(
-    State(app): State<Arc<App>>,
+    State(app): State<Arc<AppState>>,
     Path((org, dir, group_id, account_id)): Path<(String, String, String, String)>,
-) -> Response {
-    let mut state = app.state();
-    if let Err(response) = check_scope(&state, &org, &dir, false) {
-        return response;
+) -> Reply {
+    let mut state = scope(&app, &org, &dir, false)?;
+    let group = resolve(&app, &state, &group_id, &account_id)?;
+    if !group.has_member(&account_id) {
+        return Err(not_found(format!(
+            "User {account_id} is not a member of group {}",
+            group.name
+        )));
     }
-    let name = match resolve(&state, &group_id, &account_id) {
-        Ok(group) if !group.has_member(&account_id) => {
-            return not_found(format!(
-                "User {account_id} is not a member of group {}",
-                group.name
-            ))
-        }
-        Ok(group) => group.name.clone(),
-        Err(response) => return response,
-    };
+    let name = group.name.clone();
     if let Some(group) = state.groups.iter_mut().find(|g| g.name == name) {
-        group.remove_member(&account_id);
+        group.remove_member(&account_id, &app.clock.now());
     }
-    no_content()
+    Ok(StatusCode::NO_CONTENT.into_response())
 }

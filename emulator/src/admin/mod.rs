@@ -9,7 +9,7 @@ mod groups;
 mod memberships;
 mod users;
 
-use std::sync::Arc;
+use std::sync::{Arc, MutexGuard};
 
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
@@ -19,10 +19,11 @@ use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use crate::app::App;
+use crate::api_errors::Reply;
+use crate::app_state::AppState;
 use crate::state::OrgState;
 
-pub(crate) fn routes() -> Router<Arc<App>> {
+pub(crate) fn routes() -> Router<Arc<AppState>> {
     let dir = "/admin/v2/orgs/{org}/directories/{dir}";
     Router::new()
         .route("/admin/v2/orgs/{org}/directories", get(directories))
@@ -99,6 +100,28 @@ pub(crate) fn check_scope(
     Err(not_found(format!("Directory {dir} was not found")))
 }
 
+/// The org, locked, once `org` and `dir` are known to be this org's (see [`check_scope`]).
+pub(crate) fn scope<'a>(
+    app: &'a AppState,
+    org: &str,
+    dir: &str,
+    dash_ok: bool,
+) -> Result<MutexGuard<'a, OrgState>, Response> {
+    let state = app.state();
+    check_scope(&state, org, dir, dash_ok)?;
+    Ok(state)
+}
+
+/// 400 unless a list filter, when given, holds 1 to `max` items.
+pub(crate) fn limited<T>(field: &str, list: &Option<Vec<T>>, max: usize) -> Result<(), Response> {
+    match list {
+        Some(items) if items.is_empty() || items.len() > max => Err(bad_request(format!(
+            "{field} must hold between 1 and {max} items"
+        ))),
+        _ => Ok(()),
+    }
+}
+
 /// A JSON body that may be absent (searches accept an empty body).
 pub(crate) fn optional_body<T: for<'de> Deserialize<'de> + Default>(
     body: &[u8],
@@ -165,26 +188,60 @@ pub(crate) fn page_response<T, Q: serde::Serialize>(
 
 pub(crate) use cursor::decode as decode_cursor;
 
-/// A search body's paging fields, so the cursor handling is written once.
+/// The fields that close both Admin search bodies: the directory filter, the expansions and the
+/// page. Flattened last into each body, so a cursor's encoded query keeps its field order.
+#[derive(Debug, Clone, Default, serde::Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct SearchPage {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    directory_ids: Option<Vec<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    expand: Option<Vec<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    limit: Option<i64>,
+    #[serde(skip_serializing)]
+    cursor: Option<String>,
+}
+
+impl SearchPage {
+    /// 400 for a bad `directoryIds` list, else the page size (`default` when absent).
+    pub(crate) fn checked_limit(&self, default: usize) -> Result<usize, Response> {
+        limited("directoryIds", &self.directory_ids, 10)?;
+        page_limit(self.limit, default)
+    }
+
+    /// Whether the directory filter, if any, names the org's Admin directory.
+    pub(crate) fn includes_directory(&self, admin_directory_id: &str) -> bool {
+        self.directory_ids
+            .as_ref()
+            .is_none_or(|ids| ids.iter().any(|id| id == admin_directory_id))
+    }
+
+    /// Whether `expand` asks for `what`.
+    pub(crate) fn expands(&self, what: &str) -> bool {
+        self.expand
+            .as_ref()
+            .is_some_and(|e| e.iter().any(|x| x == what))
+    }
+}
+
+/// A search body, which ends in a [`SearchPage`].
 pub(crate) trait Paged: Clone + serde::de::DeserializeOwned + Default {
-    /// The cursor the client sent back, if any.
-    fn cursor(&self) -> Option<&str>;
-    /// The page size asked for.
-    fn limit(&self) -> Option<i64>;
-    /// Sets the page size.
-    fn set_limit(&mut self, limit: Option<i64>);
+    /// The paging fields.
+    fn page(&mut self) -> &mut SearchPage;
 }
 
 /// Reads a search body and, when it carries a cursor, the query the cursor
 /// encodes (its offset and filters; the body may still change `limit`).
 pub(crate) fn search_request<Q: Paged>(kind: &str, body: &[u8]) -> Result<(usize, Q), Response> {
-    let request: Q = optional_body(body)?;
-    let Some(cursor) = request.cursor() else {
+    let mut request: Q = optional_body(body)?;
+    let Some(cursor) = request.page().cursor.clone() else {
         return Ok((0, request));
     };
-    match decode_cursor::<Q>(kind, cursor) {
+    match decode_cursor::<Q>(kind, &cursor) {
         Some((offset, mut query)) => {
-            query.set_limit(request.limit().or(query.limit()));
+            let limit = request.page().limit.or(query.page().limit);
+            query.page().limit = limit;
             Ok((offset, query))
         }
         None => Err(bad_request(format!("Invalid cursor {cursor}"))),
@@ -200,21 +257,24 @@ struct DirectoriesQuery {
 
 /// `GET /v2/orgs/{orgId}/directories`: the org's one directory.
 async fn directories(
-    State(app): State<Arc<App>>,
+    State(app): State<Arc<AppState>>,
     Path(org): Path<String>,
     Query(query): Query<DirectoriesQuery>,
-) -> Response {
+) -> Reply {
     let state = app.state();
     if org != state.org_id {
-        return not_found(format!("Organization {org} was not found"));
+        return Err(not_found(format!("Organization {org} was not found")));
     }
     if let Some(limit) = &query.limit {
         match limit.parse::<i64>() {
             Ok(n) if (1..=100).contains(&n) => {}
-            _ => return bad_request(format!("limit must be between 1 and 100, got {limit}")),
+            _ => {
+                let detail = format!("limit must be between 1 and 100, got {limit}");
+                return Err(bad_request(detail));
+            }
         }
     }
-    let now = std::time::Instant::now();
+    let now = app.clock.now().instant;
     let include = query
         .account_id
         .as_deref()
@@ -230,9 +290,9 @@ async fn directories(
         .into_iter()
         .collect();
     let links = page_links("directories", &(), 0, 100, data.len());
-    (
+    Ok((
         StatusCode::OK,
         Json(json!({ "data": data, "links": links })),
     )
-        .into_response()
+        .into_response())
 }

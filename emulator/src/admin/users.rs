@@ -5,9 +5,8 @@
 //! which is how clients meet Atlassian's eventual consistency in tests.
 
 use std::sync::Arc;
-use std::time::Instant;
 
-use axum::body::{Body, Bytes};
+use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -16,8 +15,11 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 use super::groups::GROUP_ARI_PREFIX;
-use super::{bad_request, check_scope, not_found, page_limit, page_response, search_request};
-use crate::app::App;
+use super::{
+    bad_request, limited, not_found, page_response, scope, search_request, Paged, SearchPage,
+};
+use crate::api_errors::Reply;
+use crate::app_state::AppState;
 use crate::state::{Account, OrgState};
 
 /// `MultiDirectoryUserSearchRequest` (the fields the emulator honours; others are ignored).
@@ -42,14 +44,14 @@ struct UserSearch {
     claim_status: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     email_domains: Option<Vec<String>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    directory_ids: Option<Vec<String>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    expand: Option<Vec<String>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    limit: Option<i64>,
-    #[serde(skip_serializing)]
-    cursor: Option<String>,
+    #[serde(flatten)]
+    page: SearchPage,
+}
+
+impl Paged for UserSearch {
+    fn page(&mut self) -> &mut SearchPage {
+        &mut self.page
+    }
 }
 
 /// The account as Admin shows it (`MultiDirectoryUser`), with `groups` when expanded.
@@ -63,7 +65,7 @@ fn user_json(state: &OrgState, account: &Account, with_groups: bool) -> Value {
         "name": account.display_name,
         "accountStatus": account.account_status(),
         "membershipStatus": account.membership_status(),
-        "status": account.admin_status(),
+        "status": account.admin_status().as_str(),
         "claimStatus": "managed",
         "managementSource": if scim.is_some() { "synced" } else { "invited" },
         "addedToOrg": account.added_to_org,
@@ -103,52 +105,28 @@ fn user_json(state: &OrgState, account: &Account, with_groups: bool) -> Value {
     body
 }
 
-fn limited<T>(field: &str, list: &Option<Vec<T>>, max: usize) -> Result<(), Response> {
-    match list {
-        Some(items) if items.is_empty() || items.len() > max => Err(bad_request(format!(
-            "{field} must hold between 1 and {max} items"
-        ))),
-        _ => Ok(()),
-    }
-}
-
 fn contains(list: &Option<Vec<String>>, value: &str) -> bool {
     list.as_ref()
         .is_none_or(|items| items.iter().any(|i| i == value))
 }
 
 pub(super) async fn search(
-    State(app): State<Arc<App>>,
+    State(app): State<Arc<AppState>>,
     Path((org, dir)): Path<(String, String)>,
     body: Bytes,
-) -> Response {
-    let state = app.state();
-    if let Err(response) = check_scope(&state, &org, &dir, true) {
-        return response;
-    }
-    let (offset, query) = match search_request::<UserSearch>("users", &body) {
-        Ok(found) => found,
-        Err(response) => return response,
-    };
+) -> Reply {
+    let state = scope(&app, &org, &dir, true)?;
+    let (offset, query) = search_request::<UserSearch>("users", &body)?;
     if query.emails.is_some() && query.search_term.is_some() {
-        return bad_request("emails cannot be combined with searchTerm");
+        return Err(bad_request("emails cannot be combined with searchTerm"));
     }
-    let checks = [
-        limited("emails", &query.emails, 100),
-        limited("accountIds", &query.account_ids, 10),
-        limited("groupIds", &query.group_ids, 10),
-        limited("emailDomains", &query.email_domains, 10),
-        limited("directoryIds", &query.directory_ids, 10),
-    ];
-    if let Some(Err(response)) = checks.into_iter().find(Result::is_err) {
-        return response;
-    }
-    let limit = match page_limit(query.limit, 50) {
-        Ok(limit) => limit,
-        Err(response) => return response,
-    };
+    limited("emails", &query.emails, 100)?;
+    limited("accountIds", &query.account_ids, 10)?;
+    limited("groupIds", &query.group_ids, 10)?;
+    limited("emailDomains", &query.email_domains, 10)?;
+    let limit = query.page.checked_limit(50)?;
 
-    let now = Instant::now();
+    let now = app.clock.now().instant;
     let term = query.search_term.as_deref().map(str::to_lowercase);
     let found: Vec<&Account> = state
         .accounts
@@ -178,7 +156,7 @@ pub(super) async fn search(
         })
         .filter(|a| contains(&query.account_status, a.account_status()))
         .filter(|a| contains(&query.membership_status, a.membership_status()))
-        .filter(|a| contains(&query.status, a.admin_status()))
+        .filter(|a| contains(&query.status, a.admin_status().as_str()))
         .filter(|_| query.claim_status.as_deref().is_none_or(|c| c == "managed"))
         .filter(|a| {
             query.email_domains.as_ref().is_none_or(|domains| {
@@ -188,82 +166,59 @@ pub(super) async fn search(
                     .any(|d| d.trim_start_matches('@').eq_ignore_ascii_case(domain))
             })
         })
-        .filter(|_| {
-            query
-                .directory_ids
-                .as_ref()
-                .is_none_or(|ids| ids.contains(&state.admin_directory_id))
-        })
+        .filter(|_| query.page.includes_directory(&state.admin_directory_id))
         .collect();
 
-    let with_groups = query
-        .expand
-        .as_ref()
-        .is_some_and(|e| e.iter().any(|x| x == "groups"));
-    page_response("users", &query, found, offset, limit, |a| {
+    let with_groups = query.page.expands("groups");
+    Ok(page_response("users", &query, found, offset, limit, |a| {
         user_json(&state, a, with_groups)
-    })
+    }))
 }
 
 pub(super) async fn get_one(
-    State(app): State<Arc<App>>,
+    State(app): State<Arc<AppState>>,
     Path((org, dir, account_id)): Path<(String, String, String)>,
-) -> Response {
-    let state = app.state();
-    if let Err(response) = check_scope(&state, &org, &dir, true) {
-        return response;
+) -> Reply {
+    let state = scope(&app, &org, &dir, true)?;
+    let account = visible(&app, &state, &account_id)?;
+    let mut data = user_json(&state, account, false);
+    if let Some(on) = account.deactivated_on() {
+        data["deactivatedOn"] = json!(on);
     }
-    match state.visible_account(&account_id, Instant::now()) {
-        Some(account) => {
-            let mut data = user_json(&state, account, false);
-            if let Some(on) = &account.deactivated_on {
-                data["deactivatedOn"] = json!(on);
-            }
-            (StatusCode::OK, Json(json!({ "data": data }))).into_response()
-        }
-        None => not_found(format!("User {account_id} was not found")),
-    }
+    Ok((StatusCode::OK, Json(json!({ "data": data }))).into_response())
 }
 
 pub(super) async fn suspend(
-    State(app): State<Arc<App>>,
+    State(app): State<Arc<AppState>>,
     Path((org, dir, account_id)): Path<(String, String, String)>,
-) -> Response {
+) -> Reply {
     set_suspended(&app, &org, &dir, &account_id, true)
 }
 
 pub(super) async fn restore(
-    State(app): State<Arc<App>>,
+    State(app): State<Arc<AppState>>,
     Path((org, dir, account_id)): Path<(String, String, String)>,
-) -> Response {
+) -> Reply {
     set_suspended(&app, &org, &dir, &account_id, false)
 }
 
 /// Suspend keeps roles and group memberships, so restore is just the flag flipping back.
-fn set_suspended(app: &App, org: &str, dir: &str, account_id: &str, suspended: bool) -> Response {
-    let mut state = app.state();
-    if let Err(response) = check_scope(&state, org, dir, false) {
-        return response;
-    }
-    if state.visible_account(account_id, Instant::now()).is_none() {
-        return not_found(format!("User {account_id} was not found"));
-    }
+fn set_suspended(app: &AppState, org: &str, dir: &str, account_id: &str, suspended: bool) -> Reply {
+    let mut state = scope(app, org, dir, false)?;
+    visible(app, &state, account_id)?;
     if let Some(account) = state.account_mut(account_id) {
         account.suspended = suspended;
     }
-    let mut response = Response::new(Body::empty());
-    *response.status_mut() = StatusCode::NO_CONTENT;
-    response
+    Ok(StatusCode::NO_CONTENT.into_response())
 }
 
-impl super::Paged for UserSearch {
-    fn cursor(&self) -> Option<&str> {
-        self.cursor.as_deref()
-    }
-    fn limit(&self) -> Option<i64> {
-        self.limit
-    }
-    fn set_limit(&mut self, limit: Option<i64>) {
-        self.limit = limit;
-    }
+/// The account as Admin sees it now, or Admin's 404 (also while the visibility delay hides it).
+pub(super) fn visible<'a>(
+    app: &AppState,
+    state: &'a OrgState,
+    account_id: &str,
+) -> Result<&'a Account, Response> {
+    state
+        .visible_account(account_id, app.clock.now().instant)
+        .ok_or_else(|| not_found(format!("User {account_id} was not found")))
 }

@@ -9,15 +9,16 @@ use std::sync::Arc;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use serde_json::{json, Value};
 
 use super::users::{patch_request, Operation};
-use super::{check_directory, error, filter, list_response, object_body, respond, ListQuery};
-use crate::app::App;
+use super::{directory, error, filter, list_response, object_body, respond, ListQuery};
+use crate::api_errors::Reply;
+use crate::app_state::AppState;
+use crate::clock::Now;
 use crate::seed::GroupKind;
 use crate::state::{Group, OrgState};
-use crate::timestamp::now_iso;
 
 const GROUP_SCHEMA: &str = "urn:ietf:params:scim:schemas:core:2.0:Group";
 
@@ -64,18 +65,13 @@ fn not_found(id: &str) -> Response {
 }
 
 pub(super) async fn list(
-    State(app): State<Arc<App>>,
+    State(app): State<Arc<AppState>>,
     Path(dir): Path<String>,
     Query(query): Query<ListQuery>,
-) -> Response {
-    let state = app.state();
-    if let Err(response) = check_directory(&state, &dir) {
-        return response;
-    }
-    let (filter, page) = match (query.filter(&["displayName"]), query.page()) {
-        (Ok(filter), Ok(page)) => (filter, page),
-        (Err(response), _) | (_, Err(response)) => return response,
-    };
+) -> Reply {
+    let state = directory(&app, &dir)?;
+    let filter = query.filter(&["displayName"])?;
+    let page = query.page()?;
     let with_members = !query.excludes("members");
     let all = state
         .groups
@@ -89,70 +85,56 @@ pub(super) async fn list(
         })
         .map(|g| group_json(&state, g, &app.base_url, with_members))
         .collect();
-    list_response(all, &page)
+    Ok(list_response(all, &page))
 }
 
 pub(super) async fn get_one(
-    State(app): State<Arc<App>>,
+    State(app): State<Arc<AppState>>,
     Path((dir, id)): Path<(String, String)>,
-) -> Response {
-    let state = app.state();
-    if let Err(response) = check_directory(&state, &dir) {
-        return response;
-    }
-    match state.group_by_scim_id(&id) {
-        Some(group) => respond(
-            StatusCode::OK,
-            group_json(&state, group, &app.base_url, true),
-        ),
-        None => not_found(&id),
-    }
+) -> Reply {
+    let state = directory(&app, &dir)?;
+    let group = state.group_by_scim_id(&id).ok_or_else(|| not_found(&id))?;
+    Ok(respond(
+        StatusCode::OK,
+        group_json(&state, group, &app.base_url, true),
+    ))
 }
 
 /// Creating a group through SCIM makes an identity-provider group: it shows in Admin as synced.
 pub(super) async fn create(
-    State(app): State<Arc<App>>,
+    State(app): State<Arc<AppState>>,
     Path(dir): Path<String>,
     body: Bytes,
-) -> Response {
-    let mut state = app.state();
-    if let Err(response) = check_directory(&state, &dir) {
-        return response;
-    }
-    let body = match object_body(&body) {
-        Ok(body) => body,
-        Err(response) => return response,
-    };
-    let Some(name) = body
+) -> Reply {
+    let mut state = directory(&app, &dir)?;
+    let body = object_body(&body)?;
+    let name = body
         .get("displayName")
         .and_then(Value::as_str)
         .filter(|n| !n.is_empty())
-    else {
-        return error(
-            StatusCode::BAD_REQUEST,
-            Some("invalidValue"),
-            "displayName is required",
-        );
-    };
+        .ok_or_else(|| {
+            error(
+                StatusCode::BAD_REQUEST,
+                Some("invalidValue"),
+                "displayName is required",
+            )
+        })?;
     if state
         .groups
         .iter()
         .any(|g| g.name.eq_ignore_ascii_case(name))
     {
-        return error(
+        return Err(error(
             StatusCode::CONFLICT,
             Some("uniqueness"),
             format!("Resource [GROUP]: with displayName[{name}] already exists."),
-        );
+        ));
     }
     let members = match body.get("members") {
-        Some(value) => match member_accounts(&state, value) {
-            Ok(members) => members,
-            Err(response) => return response,
-        },
+        Some(value) => member_accounts(&state, value)?,
         None => Vec::new(),
     };
-    let stamp = now_iso();
+    let stamp = app.clock.now().stamp();
     let group = Group {
         name: name.to_string(),
         kind: GroupKind::Synced,
@@ -165,55 +147,43 @@ pub(super) async fn create(
     };
     let body = group_json(&state, &group, &app.base_url, true);
     state.groups.push(group);
-    respond(StatusCode::CREATED, body)
+    Ok(respond(StatusCode::CREATED, body))
 }
 
 pub(super) async fn patch(
-    State(app): State<Arc<App>>,
+    State(app): State<Arc<AppState>>,
     Path((dir, id)): Path<(String, String)>,
     body: Bytes,
-) -> Response {
-    let mut state = app.state();
-    if let Err(response) = check_directory(&state, &dir) {
-        return response;
-    }
-    let Some(mut group) = state.group_by_scim_id(&id).cloned() else {
-        return not_found(&id);
-    };
-    let operations = match patch_request(&body) {
-        Ok(operations) => operations,
-        Err(response) => return response,
-    };
-    for operation in operations {
-        if let Err(response) = apply(&state, &mut group, operation) {
-            return response;
-        }
+) -> Reply {
+    let mut state = directory(&app, &dir)?;
+    let mut group = state
+        .group_by_scim_id(&id)
+        .cloned()
+        .ok_or_else(|| not_found(&id))?;
+    let now = app.clock.now();
+    for operation in patch_request(&body)? {
+        apply(&state, &mut group, operation, &now)?;
     }
     let body = group_json(&state, &group, &app.base_url, true);
     if let Some(slot) = state.group_by_scim_id_mut(&id) {
         *slot = group;
     }
-    respond(StatusCode::OK, body)
+    Ok(respond(StatusCode::OK, body))
 }
 
 pub(super) async fn delete(
-    State(app): State<Arc<App>>,
+    State(app): State<Arc<AppState>>,
     Path((dir, id)): Path<(String, String)>,
-) -> Response {
-    let mut state = app.state();
-    if let Err(response) = check_directory(&state, &dir) {
-        return response;
-    }
+) -> Reply {
+    let mut state = directory(&app, &dir)?;
     let before = state.groups.len();
     state
         .groups
         .retain(|g| g.scim_id.as_deref() != Some(id.as_str()));
     if state.groups.len() == before {
-        return not_found(&id);
+        return Err(not_found(&id));
     }
-    let mut response = Response::new(axum::body::Body::empty());
-    *response.status_mut() = StatusCode::NO_CONTENT;
-    response
+    Ok(StatusCode::NO_CONTENT.into_response())
 }
 
 /// Account ids for a `[{"value": "<scimUserId>"}]` array; 404 for an unknown SCIM user.
@@ -256,13 +226,18 @@ fn known_accounts(state: &OrgState, ids: impl IntoIterator<Item = String>) -> Ve
         .collect()
 }
 
-fn apply(state: &OrgState, group: &mut Group, operation: Operation) -> Result<(), Response> {
+fn apply(
+    state: &OrgState,
+    group: &mut Group,
+    operation: Operation,
+    now: &Now,
+) -> Result<(), Response> {
     let path = operation.path.as_deref().map(str::to_string);
     let lower = path.as_deref().map(str::to_ascii_lowercase);
     match (operation.op.as_str(), lower.as_deref(), operation.value) {
         ("add", Some("members"), Some(value)) => {
             for account in member_accounts(state, &value)? {
-                group.add_member(&account);
+                group.add_member(&account, now);
             }
         }
         ("replace", Some("members"), value) => {
@@ -272,13 +247,13 @@ fn apply(state: &OrgState, group: &mut Group, operation: Operation) -> Result<()
             };
             group.members.clear();
             for account in members {
-                group.add_member(&account);
+                group.add_member(&account, now);
             }
-            group.last_modified = now_iso();
+            group.last_modified = now.stamp();
         }
         ("remove", Some("members"), None) => {
             group.members.clear();
-            group.last_modified = now_iso();
+            group.last_modified = now.stamp();
         }
         ("remove", Some("members"), Some(value)) => {
             let ids = value
@@ -291,7 +266,7 @@ fn apply(state: &OrgState, group: &mut Group, operation: Operation) -> Result<()
                 })
                 .unwrap_or_default();
             for account in known_accounts(state, ids) {
-                group.remove_member(&account);
+                group.remove_member(&account, now);
             }
         }
         ("remove", Some(p), _) if p.starts_with("members[") && p.ends_with(']') => {
@@ -300,7 +275,7 @@ fn apply(state: &OrgState, group: &mut Group, operation: Operation) -> Result<()
             let f = filter::parse(inner, &["value"])
                 .map_err(|detail| error(StatusCode::BAD_REQUEST, Some("invalidPath"), detail))?;
             for account in known_accounts(state, [f.value]) {
-                group.remove_member(&account);
+                group.remove_member(&account, now);
             }
         }
         (_, Some("displayname"), Some(value)) => {
@@ -321,7 +296,7 @@ fn apply(state: &OrgState, group: &mut Group, operation: Operation) -> Result<()
                     path: Some(key),
                     value: Some(value),
                 };
-                apply(state, group, nested)?;
+                apply(state, group, nested, now)?;
             }
         }
         (_, Some("externalid"), _) => {}

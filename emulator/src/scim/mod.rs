@@ -7,8 +7,9 @@ mod filter;
 mod groups;
 mod users;
 
-use std::sync::Arc;
+use std::sync::{Arc, MutexGuard};
 
+use axum::extract::{Path, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -16,7 +17,8 @@ use axum::Router;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use crate::app::App;
+use crate::api_errors::Reply;
+use crate::app_state::AppState;
 use crate::state::OrgState;
 
 pub(crate) const SCIM_JSON: &str = "application/scim+json";
@@ -25,7 +27,7 @@ const LIST_SCHEMA: &str = "urn:ietf:params:scim:api:messages:2.0:ListResponse";
 /// Atlassian's page-size cap (undocumented; 100 keeps pagination honest in tests).
 const MAX_COUNT: usize = 100;
 
-pub(crate) fn routes() -> Router<Arc<App>> {
+pub(crate) fn routes() -> Router<Arc<AppState>> {
     Router::new()
         .route(
             "/scim/directory/{dir}/Users",
@@ -85,10 +87,11 @@ pub(crate) fn failure(status: StatusCode, message: &str, trace_id: String) -> Re
     respond(status, json!({ "error": message, "traceId": trace_id }))
 }
 
-/// 404 unless `dir` is this org's SCIM directory.
-fn check_directory(state: &OrgState, dir: &str) -> Result<(), Response> {
+/// The org, locked, once `dir` is known to be its SCIM directory; else SCIM's 404.
+fn directory<'a>(app: &'a AppState, dir: &str) -> Result<MutexGuard<'a, OrgState>, Response> {
+    let state = app.state();
     if dir == state.scim_directory_id {
-        Ok(())
+        Ok(state)
     } else {
         Err(error(
             StatusCode::NOT_FOUND,
@@ -191,14 +194,11 @@ fn list_response(all: Vec<Value>, page: &Page) -> Response {
 
 /// What this SCIM service supports; clients that read it learn the real limits.
 async fn service_provider_config(
-    axum::extract::State(app): axum::extract::State<Arc<App>>,
-    axum::extract::Path(dir): axum::extract::Path<String>,
-) -> Response {
-    let state = app.state();
-    if let Err(response) = check_directory(&state, &dir) {
-        return response;
-    }
-    respond(
+    State(app): State<Arc<AppState>>,
+    Path(dir): Path<String>,
+) -> Reply {
+    let _checked = directory(&app, &dir)?;
+    Ok(respond(
         StatusCode::OK,
         json!({
             "schemas": ["urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig"],
@@ -214,5 +214,5 @@ async fn service_provider_config(
                 "description": "Authentication with the directory's API key",
             }],
         }),
-    )
+    ))
 }

@@ -9,13 +9,14 @@ use std::sync::Arc;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderValue, StatusCode};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use serde_json::{json, Map, Value};
 
-use super::{check_directory, error, list_response, object_body, respond, ListQuery};
-use crate::app::App;
+use super::{directory, error, list_response, object_body, respond, ListQuery};
+use crate::api_errors::Reply;
+use crate::app_state::AppState;
+use crate::clock::Now;
 use crate::state::{OrgState, ScimUser};
-use crate::timestamp::now_iso;
 
 const CORE_SCHEMA: &str = "urn:ietf:params:scim:schemas:core:2.0:User";
 const ENTERPRISE_SCHEMA: &str = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
@@ -114,18 +115,13 @@ pub(super) fn user_json(
 }
 
 pub(super) async fn list(
-    State(app): State<Arc<App>>,
+    State(app): State<Arc<AppState>>,
     Path(dir): Path<String>,
     Query(query): Query<ListQuery>,
-) -> Response {
-    let state = app.state();
-    if let Err(response) = check_directory(&state, &dir) {
-        return response;
-    }
-    let (filter, page) = match (query.filter(&["userName", "externalId"]), query.page()) {
-        (Ok(filter), Ok(page)) => (filter, page),
-        (Err(response), _) | (_, Err(response)) => return response,
-    };
+) -> Reply {
+    let state = directory(&app, &dir)?;
+    let filter = query.filter(&["userName", "externalId"])?;
+    let page = query.page()?;
     let matches = |user: &&ScimUser| match &filter {
         None => true,
         // Atlassian compares userName ignoring case; externalId is case-exact.
@@ -138,74 +134,35 @@ pub(super) async fn list(
         .filter(matches)
         .map(|u| user_json(&state, u, &app.base_url, true))
         .collect();
-    list_response(all, &page)
+    Ok(list_response(all, &page))
 }
 
 pub(super) async fn get_one(
-    State(app): State<Arc<App>>,
+    State(app): State<Arc<AppState>>,
     Path((dir, id)): Path<(String, String)>,
-) -> Response {
-    let state = app.state();
-    if let Err(response) = check_directory(&state, &dir) {
-        return response;
-    }
-    match state.scim_user(&id) {
-        Some(user) => respond(StatusCode::OK, user_json(&state, user, &app.base_url, true)),
-        None => not_found(&id),
-    }
+) -> Reply {
+    let state = directory(&app, &dir)?;
+    let user = state.scim_user(&id).ok_or_else(|| not_found(&id))?;
+    Ok(respond(
+        StatusCode::OK,
+        user_json(&state, user, &app.base_url, true),
+    ))
 }
 
 pub(super) async fn create(
-    State(app): State<Arc<App>>,
+    State(app): State<Arc<AppState>>,
     Path(dir): Path<String>,
     body: Bytes,
-) -> Response {
-    let mut state = app.state();
-    if let Err(response) = check_directory(&state, &dir) {
-        return response;
-    }
-    let body = match object_body(&body) {
-        Ok(body) => body,
-        Err(response) => return response,
-    };
+) -> Reply {
+    let mut state = directory(&app, &dir)?;
+    let now = app.clock.now();
+    let body = object_body(&body)?;
     let mut user = ScimUser::default();
-    if let Err(response) = apply_resource(&mut user, &body) {
-        return response;
-    }
-    if let Some(response) = conflict(&state, &user, None) {
-        return response;
-    }
-
-    // An existing account with this email is linked rather than duplicated, as Atlassian does.
-    let existing = state
-        .account_by_email(&user.email)
-        .map(|a| (a.id.clone(), state.scim_user_for_account(&a.id).is_some()));
-    let account_id = match existing {
-        Some((_, true)) => {
-            return error(
-                StatusCode::CONFLICT,
-                Some("uniqueness"),
-                format!(
-                    "Resource [USER]: with email[{}] already exists.",
-                    user.email
-                ),
-            )
-        }
-        Some((account_id, false)) => {
-            let (email, name, active) = (user.email.clone(), user.shown_name(), user.active);
-            if let Some(account) = state.account_mut(&account_id) {
-                account.email = email;
-                account.display_name = name;
-            }
-            state.set_account_active(&account_id, active);
-            account_id
-        }
-        None => state.mint_account(&user.email, &user.shown_name(), user.active),
-    };
-
-    let stamp = now_iso();
+    apply_resource(&mut user, &body)?;
+    check_unique(&state, &user, None)?;
+    user.account_id = link_account(&mut state, &user, &now)?;
+    let stamp = now.stamp();
     user.id = state.ids.uuid();
-    user.account_id = account_id;
     user.created = stamp.clone();
     user.last_modified = stamp;
     let with_account = !state.options.omit_account_id_on_create;
@@ -216,25 +173,43 @@ pub(super) async fn create(
     if let Some(Ok(location)) = body["meta"]["location"].as_str().map(HeaderValue::from_str) {
         response.headers_mut().insert(header::LOCATION, location);
     }
-    response
+    Ok(response)
+}
+
+/// The account a new SCIM user belongs to: an existing account with its email is linked rather
+/// than duplicated, as Atlassian does (409 if another SCIM user already holds it); else a new one.
+fn link_account(state: &mut OrgState, user: &ScimUser, now: &Now) -> Result<String, Response> {
+    let existing = state
+        .account_by_email(&user.email)
+        .map(|a| (a.id.clone(), state.scim_user_for_account(&a.id).is_some()));
+    match existing {
+        Some((_, true)) => Err(error(
+            StatusCode::CONFLICT,
+            Some("uniqueness"),
+            format!(
+                "Resource [USER]: with email[{}] already exists.",
+                user.email
+            ),
+        )),
+        Some((account_id, false)) => {
+            if let Some(account) = state.account_mut(&account_id) {
+                account.email = user.email.clone();
+                account.display_name = user.shown_name();
+            }
+            state.set_account_active(&account_id, user.active, now);
+            Ok(account_id)
+        }
+        None => Ok(state.mint_account(&user.email, &user.shown_name(), user.active, now)),
+    }
 }
 
 pub(super) async fn replace(
-    State(app): State<Arc<App>>,
+    State(app): State<Arc<AppState>>,
     Path((dir, id)): Path<(String, String)>,
     body: Bytes,
-) -> Response {
-    let mut state = app.state();
-    if let Err(response) = check_directory(&state, &dir) {
-        return response;
-    }
-    let Some(current) = state.scim_user(&id).cloned() else {
-        return not_found(&id);
-    };
-    let body = match object_body(&body) {
-        Ok(body) => body,
-        Err(response) => return response,
-    };
+) -> Reply {
+    let mut state = directory(&app, &dir)?;
+    let current = state.scim_user(&id).ok_or_else(|| not_found(&id))?;
     // PUT replaces every mutable attribute: what the body leaves out is cleared.
     let mut user = ScimUser {
         id: current.id.clone(),
@@ -242,76 +217,62 @@ pub(super) async fn replace(
         created: current.created.clone(),
         ..ScimUser::default()
     };
-    if let Err(response) = apply_resource(&mut user, &body) {
-        return response;
-    }
-    commit(&mut state, &app.base_url, user)
+    apply_resource(&mut user, &object_body(&body)?)?;
+    commit(&mut state, &app.base_url, user, &app.clock.now())
 }
 
 pub(super) async fn patch(
-    State(app): State<Arc<App>>,
+    State(app): State<Arc<AppState>>,
     Path((dir, id)): Path<(String, String)>,
     body: Bytes,
-) -> Response {
-    let mut state = app.state();
-    if let Err(response) = check_directory(&state, &dir) {
-        return response;
+) -> Reply {
+    let mut state = directory(&app, &dir)?;
+    let mut user = state
+        .scim_user(&id)
+        .cloned()
+        .ok_or_else(|| not_found(&id))?;
+    for operation in patch_request(&body)? {
+        apply_operation(&mut user, operation)?;
     }
-    let Some(mut user) = state.scim_user(&id).cloned() else {
-        return not_found(&id);
-    };
-    let operations = match patch_request(&body) {
-        Ok(operations) => operations,
-        Err(response) => return response,
-    };
-    for operation in operations {
-        if let Err(response) = apply_operation(&mut user, operation) {
-            return response;
-        }
-    }
-    commit(&mut state, &app.base_url, user)
+    commit(&mut state, &app.base_url, user, &app.clock.now())
 }
 
 pub(super) async fn delete(
-    State(app): State<Arc<App>>,
+    State(app): State<Arc<AppState>>,
     Path((dir, id)): Path<(String, String)>,
-) -> Response {
-    let mut state = app.state();
-    if let Err(response) = check_directory(&state, &dir) {
-        return response;
-    }
-    let Some(position) = state.scim_users.iter().position(|u| u.id == id) else {
-        return not_found(&id);
-    };
+) -> Reply {
+    let mut state = directory(&app, &dir)?;
+    let position = state
+        .scim_users
+        .iter()
+        .position(|u| u.id == id)
+        .ok_or_else(|| not_found(&id))?;
     // Deleting removes the SCIM record, unlinks the account, drops its memberships of the
     // directory's synced groups (they came from the identity provider) and deactivates it.
+    let now = app.clock.now();
     let user = state.scim_users.remove(position);
     for group in state.groups.iter_mut().filter(|g| g.scim_id.is_some()) {
-        group.remove_member(&user.account_id);
+        group.remove_member(&user.account_id, &now);
     }
-    state.set_account_active(&user.account_id, false);
-    let mut response = Response::new(axum::body::Body::empty());
-    *response.status_mut() = StatusCode::NO_CONTENT;
-    response
+    state.set_account_active(&user.account_id, false, &now);
+    Ok(StatusCode::NO_CONTENT.into_response())
 }
 
 /// Stores an updated user after the uniqueness checks, mirroring what the account shows.
-fn commit(state: &mut OrgState, base_url: &str, mut user: ScimUser) -> Response {
-    if let Some(response) = conflict(state, &user, Some(&user.id)) {
-        return response;
-    }
-    user.last_modified = now_iso();
+fn commit(state: &mut OrgState, base_url: &str, mut user: ScimUser, now: &Now) -> Reply {
+    check_unique(state, &user, Some(&user.id))?;
+    user.last_modified = now.stamp();
     let account_id = user.account_id.clone();
     if let Some(account) = state.account_mut(&account_id) {
         account.email = user.email.clone();
         account.display_name = user.shown_name();
     }
-    state.set_account_active(&account_id, user.active);
+    state.set_account_active(&account_id, user.active, now);
     let body = user_json(state, &user, base_url, true);
     if let Some(slot) = state.scim_users.iter_mut().find(|u| u.id == user.id) {
         *slot = user;
     }
-    respond(StatusCode::OK, body)
+    Ok(respond(StatusCode::OK, body))
 }
 
 fn not_found(id: &str) -> Response {
@@ -323,8 +284,8 @@ fn not_found(id: &str) -> Response {
 }
 
 /// 409 `uniqueness` if another SCIM user has this userName, email or externalId.
-fn conflict(state: &OrgState, user: &ScimUser, except: Option<&str>) -> Option<Response> {
-    let uniqueness = |detail: String| Some(error(StatusCode::CONFLICT, Some("uniqueness"), detail));
+fn check_unique(state: &OrgState, user: &ScimUser, except: Option<&str>) -> Result<(), Response> {
+    let uniqueness = |detail: String| Err(error(StatusCode::CONFLICT, Some("uniqueness"), detail));
     for other in state
         .scim_users
         .iter()
@@ -353,7 +314,7 @@ fn conflict(state: &OrgState, user: &ScimUser, except: Option<&str>) -> Option<R
             ));
         }
     }
-    None
+    Ok(())
 }
 
 fn invalid_value(detail: impl Into<String>) -> Response {

@@ -11,11 +11,11 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
-use crate::app::{lock, App};
+use crate::app_state::{lock, AppState};
 use crate::faults::Faults;
 use crate::log::LoggedRequest;
 use crate::seed::Seed;
-use crate::state::StateDump;
+use crate::snapshot::StateDump;
 
 /// Where the emulator listens and how to authenticate to it.
 ///
@@ -46,7 +46,7 @@ pub struct EmulatorInfo {
 
 /// A running emulator. Dropping it stops the server.
 pub struct Emulator {
-    app: Arc<App>,
+    app: Arc<AppState>,
     addr: SocketAddr,
     seed: Seed,
     shutdown: watch::Sender<bool>,
@@ -85,9 +85,9 @@ impl Emulator {
             IpAddr::V4(ip) => format!("http://{ip}:{}", addr.port()),
             IpAddr::V6(ip) => format!("http://[{ip}]:{}", addr.port()),
         };
-        let app = Arc::new(App::new(seed.clone(), base_url)?);
+        let app = Arc::new(AppState::new(seed.clone(), base_url)?);
         let (shutdown, receiver) = watch::channel(false);
-        let task = tokio::spawn(crate::server::run(listener, app.clone(), receiver));
+        let task = tokio::spawn(crate::http_server::run(listener, app.clone(), receiver));
         Ok(Emulator {
             app,
             addr,
@@ -184,7 +184,7 @@ impl Emulator {
 
     /// A snapshot of the org.
     pub fn state(&self) -> StateDump {
-        self.app.state().dump(std::time::Instant::now())
+        self.app.snapshot()
     }
 
     /// Restores `seed`'s org (keeping the port), and clears the log and the faults.

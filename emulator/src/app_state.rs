@@ -7,16 +7,21 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, MutexGuard};
 use std::time::Instant;
 
+use crate::clock::Clock;
 use crate::faults::FaultEngine;
 use crate::log::LoggedRequest;
 use crate::seed::Seed;
+use crate::snapshot::StateDump;
 use crate::state::OrgState;
 
-pub(crate) struct App {
+/// The state behind every handler, as axum's `State` extractor hands it out.
+pub(crate) struct AppState {
     pub state: Mutex<OrgState>,
     pub faults: Mutex<FaultEngine>,
     pub log: Mutex<Vec<LoggedRequest>>,
     pub seq: AtomicU64,
+    /// The time, read once per request and handed to the model.
+    pub clock: Clock,
     /// Zero of the log's microsecond clock.
     pub epoch: Instant,
     /// `http://127.0.0.1:PORT`, for `meta.location` and the URL accessors.
@@ -33,15 +38,17 @@ pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
         .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
-impl App {
-    pub fn new(seed: Seed, base_url: String) -> std::io::Result<App> {
-        let state = OrgState::from_seed(&seed)
+impl AppState {
+    pub fn new(seed: Seed, base_url: String) -> std::io::Result<AppState> {
+        let clock = Clock;
+        let state = OrgState::from_seed(&seed, &clock.now())
             .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?;
-        Ok(App {
+        Ok(AppState {
             state: Mutex::new(state),
             faults: Mutex::new(FaultEngine::default()),
             log: Mutex::new(Vec::new()),
             seq: AtomicU64::new(0),
+            clock,
             epoch: Instant::now(),
             base_url,
             startup_seed: seed,
@@ -61,11 +68,11 @@ impl App {
     }
 }
 
-impl App {
+impl AppState {
     /// Replaces the org with `seed`'s (default: the startup seed), clears the log and the faults.
     pub fn reset(&self, seed: Option<Seed>) -> Result<(), String> {
         let seed = seed.unwrap_or_else(|| self.startup_seed.clone());
-        let fresh = OrgState::from_seed(&seed)?;
+        let fresh = OrgState::from_seed(&seed, &self.clock.now())?;
         *self.state() = fresh;
         *lock(&self.faults) = FaultEngine::default();
         lock(&self.log).clear();
@@ -88,15 +95,21 @@ impl App {
         }
     }
 
+    /// The org as it stands now.
+    pub fn snapshot(&self) -> StateDump {
+        let now = self.clock.now();
+        StateDump::of(&self.state(), now.instant)
+    }
+
     pub fn requests(&self) -> Vec<LoggedRequest> {
         let mut log = lock(&self.log).clone();
         log.sort_by_key(|r| r.seq);
         log
     }
 
-    pub fn info(&self) -> crate::emulator::EmulatorInfo {
+    pub fn info(&self) -> crate::handle::EmulatorInfo {
         let state = self.state();
-        crate::emulator::EmulatorInfo {
+        crate::handle::EmulatorInfo {
             base_url: self.base_url.clone(),
             scim_url: format!(
                 "{}/scim/directory/{}",

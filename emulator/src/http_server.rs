@@ -1,4 +1,5 @@
-//! The HTTP server: an accept loop over hyper, and the pipeline every API request goes through.
+//! The HTTP server: an accept loop over hyper, and the pipeline every API request goes through
+//! before it reaches the router (`router.rs`).
 //!
 //! Pipeline: CORS preflight → control API (`/__emulator`, exempt from everything below) → log entry
 //! opened → fault decision (in arrival order) → latency → injected fault or dropped connection, or
@@ -7,7 +8,7 @@
 
 use std::convert::Infallible;
 use std::sync::Arc;
-use std::time::{Duration, Instant, SystemTime};
+use std::time::Duration;
 
 use axum::body::{Body, Bytes};
 use axum::http::{header, HeaderMap, HeaderValue, Method, Request, Response, StatusCode};
@@ -23,7 +24,7 @@ use tokio::task::JoinSet;
 use tower::ServiceExt;
 
 use crate::api_errors::{api_error, fault_response};
-use crate::app::{lock, App};
+use crate::app_state::{lock, AppState};
 use crate::faults::Verdict;
 use crate::log::{Api, LoggedRequest};
 
@@ -44,28 +45,15 @@ impl std::fmt::Display for DropConnection {
 
 impl std::error::Error for DropConnection {}
 
-/// The three APIs on one router (paths are disjoint), with an API-shaped 404 for anything else.
-fn api_router(app: Arc<App>) -> Router {
-    crate::scim::routes()
-        .merge(crate::admin::routes())
-        .merge(crate::user_management::routes())
-        .fallback(|method: Method, uri: axum::http::Uri| async move {
-            let api = Api::for_path(uri.path());
-            api_error(
-                api,
-                StatusCode::NOT_FOUND,
-                &format!("No such endpoint: {method} {}", uri.path()),
-                String::from("0"),
-            )
-        })
-        .with_state(app)
-}
-
 /// Serves until `shutdown` turns true, then stops accepting and gives requests in flight
 /// [`GRACE`] to finish.
-pub(crate) async fn run(listener: TcpListener, app: Arc<App>, mut shutdown: watch::Receiver<bool>) {
-    let api = api_router(app.clone());
-    let control = crate::control::routes().with_state(app.clone());
+pub(crate) async fn run(
+    listener: TcpListener,
+    app: Arc<AppState>,
+    mut shutdown: watch::Receiver<bool>,
+) {
+    let api = crate::router::api(app.clone());
+    let control = crate::router::control(app.clone());
     let graceful = GracefulShutdown::new();
     let mut connections = JoinSet::new();
     loop {
@@ -97,7 +85,7 @@ pub(crate) async fn run(listener: TcpListener, app: Arc<App>, mut shutdown: watc
 }
 
 async fn handle(
-    app: Arc<App>,
+    app: Arc<AppState>,
     api: Router,
     control: Router,
     request: Request<Incoming>,
@@ -121,7 +109,7 @@ async fn handle(
 }
 
 async fn handle_api(
-    app: &App,
+    app: &AppState,
     router: Router,
     request: Request<Incoming>,
 ) -> Result<Response<Body>, DropConnection> {
@@ -145,12 +133,8 @@ async fn handle_api(
     let trace_id = format!("{seq:016x}");
 
     // Decide before reading or sleeping, so the decision order is the arrival order.
-    let decision = lock(&app.faults).decide(
-        parts.method.as_str(),
-        &path,
-        Instant::now(),
-        SystemTime::now(),
-    );
+    let now = app.clock.now();
+    let decision = lock(&app.faults).decide(parts.method.as_str(), &path, now.instant, now.wall);
 
     let bytes = match Limited::new(body, MAX_BODY).collect().await {
         Ok(collected) => collected.to_bytes(),
@@ -204,7 +188,7 @@ async fn handle_api(
 }
 
 /// Closes the log entry and hands the response back.
-fn finish(app: &App, mut entry: LoggedRequest, response: Response<Body>) -> Response<Body> {
+fn finish(app: &AppState, mut entry: LoggedRequest, response: Response<Body>) -> Response<Body> {
     entry.status = response.status().as_u16();
     entry.finished_at_us = app.now_us();
     lock(&app.log).push(entry);

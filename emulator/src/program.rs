@@ -8,8 +8,8 @@ use std::path::PathBuf;
 
 use serde_json::json;
 
-use crate::emulator::Emulator;
 use crate::faults::Faults;
+use crate::handle::Emulator;
 use crate::seed::Seed;
 
 /// The binary's flags.

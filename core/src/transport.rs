@@ -274,9 +274,9 @@ impl Transport {
     /// The full URL of a request.
     pub fn url(&self, req: &ApiRequest) -> String {
         let base = match req.system {
-            System::Scim => &self.config.scim_url,
-            System::Admin => &self.config.admin_base_url,
-            System::UserManagement => &self.config.api_base_url,
+            System::Scim => self.config.credentials().scim_url(),
+            System::Admin => self.config.endpoints().admin_base_url(),
+            System::UserManagement => self.config.endpoints().api_base_url(),
         };
         let mut url = format!("{base}{}", req.path);
         if !req.query.is_empty() {
@@ -312,7 +312,7 @@ impl Transport {
     }
 
     async fn send(&self, req: &ApiRequest) -> Result<ApiResponse, ApiError> {
-        let policy = self.config.retry;
+        let policy = self.config.limits().retry();
         let mut attempt = 0u32;
         loop {
             attempt += 1;
@@ -420,8 +420,8 @@ impl Transport {
 
     async fn once(&self, req: &ApiRequest) -> Result<http::Response<Vec<u8>>, TransportError> {
         let token = match req.system {
-            System::Scim => &self.config.scim_token,
-            System::Admin | System::UserManagement => &self.config.admin_api_key,
+            System::Scim => self.config.credentials().scim_token(),
+            System::Admin | System::UserManagement => self.config.credentials().admin_api_key(),
         };
         let mut builder = http::Request::builder()
             .method(req.method.clone())
@@ -449,7 +449,7 @@ impl Transport {
         let request = builder
             .body(body)
             .map_err(|e| TransportError::Other(format!("bad request: {e}")))?;
-        let timeout = self.config.request_timeout;
+        let timeout = self.config.limits().request_timeout();
         let call = self.http.execute(request);
         let timer = self.sleep.sleep(timeout);
         match select(call, timer).await {

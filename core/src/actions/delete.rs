@@ -79,7 +79,7 @@ pub(crate) async fn run(ctx: &Ctx, input: &RemovalInput) {
         }
     }
 
-    if !ctx.config().safety.delete_accounts {
+    if !ctx.config().safety().delete_accounts() {
         if person.account.is_some() {
             ctx.warn(format!(
                 "{label}: the Atlassian account is kept (LCM_DELETE_ACCOUNTS is off)"

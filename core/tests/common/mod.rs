@@ -7,16 +7,17 @@ use std::time::Duration;
 
 use atlassian_emulator::{Emulator, LoggedRequest, Seed};
 use atlassian_lcm::clock::SystemClock;
-use atlassian_lcm::config::{Key, RawValue};
+use atlassian_lcm::config::{Key, RawValue, Source};
 use atlassian_lcm::http::HttpClient;
 use atlassian_lcm::native::{ReqwestClient, TokioSleep};
+use atlassian_lcm::retry::RetryPolicy;
 use atlassian_lcm::{Config, Lcm, RawConfig, Report, RunOptions};
 use serde_json::{json, Value};
 
 /// Raw settings pointing at the emulator.
 pub fn raw_config(emu: &Emulator) -> RawConfig {
     let mut raw = RawConfig::default();
-    let mut set = |k: Key, v: String| raw.set(k, RawValue::Text(v), "test");
+    let mut set = |k: Key, v: String| raw.set(k, RawValue::Text(v), Source::Host);
     set(Key::ScimUrl, emu.scim_url());
     set(Key::ScimToken, emu.scim_token());
     set(Key::AdminApiKey, emu.admin_api_key());
@@ -31,12 +32,15 @@ pub fn raw_config(emu: &Emulator) -> RawConfig {
 pub fn config(emu: &Emulator, extra: &[(Key, &str)]) -> Config {
     let mut raw = raw_config(emu);
     for (k, v) in extra {
-        raw.set(*k, RawValue::Text(v.to_string()), "test");
+        raw.set(*k, RawValue::Text(v.to_string()), Source::Host);
     }
-    let mut c = Config::from_raw(&raw).expect("valid test config");
-    c.retry.base_delay = Duration::from_millis(5);
-    c.retry.max_delay = Duration::from_millis(40);
-    c
+    let c = Config::from_raw(&raw).expect("valid test config");
+    let retry = RetryPolicy {
+        base_delay: Duration::from_millis(5),
+        max_delay: Duration::from_millis(40),
+        ..c.limits().retry()
+    };
+    c.with_retry(retry)
 }
 
 /// An engine over reqwest.

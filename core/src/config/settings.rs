@@ -138,7 +138,7 @@ const fn setting(
 }
 
 use Class::{Credential, Endpoint, Limit, Safety};
-use Presence::{Default, Optional, Required};
+use Presence::{Optional, Required};
 
 /// Every setting, in documentation order (the order of [`Key`]).
 pub const SETTINGS: [Setting; 16] = [
@@ -179,7 +179,7 @@ pub const SETTINGS: [Setting; 16] = [
         ["LCM_ADMIN_BASE_URL", "admin_base_url", "adminBaseUrl"],
         Endpoint,
         Kind::Endpoint,
-        Default(super::DEFAULT_ADMIN_BASE_URL),
+        Presence::Default(super::DEFAULT_ADMIN_BASE_URL),
         "the Admin API base",
     ),
     setting(
@@ -187,7 +187,7 @@ pub const SETTINGS: [Setting; 16] = [
         ["LCM_API_BASE_URL", "api_base_url", "apiBaseUrl"],
         Endpoint,
         Kind::Endpoint,
-        Default(super::DEFAULT_API_BASE_URL),
+        Presence::Default(super::DEFAULT_API_BASE_URL),
         "the user-management API base",
     ),
     setting(
@@ -195,7 +195,7 @@ pub const SETTINGS: [Setting; 16] = [
         ["LCM_ALLOW_CUSTOM_ENDPOINTS", "allow_custom_endpoints", "allowCustomEndpoints"],
         Endpoint,
         Kind::Flag,
-        Default("false"),
+        Presence::Default("false"),
         "send credentials to a host other than api.atlassian.com (an emulator, a proxy)",
     ),
     setting(
@@ -203,7 +203,7 @@ pub const SETTINGS: [Setting; 16] = [
         ["LCM_ALLOW_DELETE", "allow_delete", "allowDelete"],
         Safety,
         Kind::Flag,
-        Default("false"),
+        Presence::Default("false"),
         "permit DELETE_IDENTITY",
     ),
     setting(
@@ -211,7 +211,7 @@ pub const SETTINGS: [Setting; 16] = [
         ["LCM_DELETE_ACCOUNTS", "delete_accounts", "deleteAccounts"],
         Safety,
         Kind::Flag,
-        Default("false"),
+        Presence::Default("false"),
         "after the SCIM delete, also delete the Atlassian account",
     ),
     setting(
@@ -219,7 +219,7 @@ pub const SETTINGS: [Setting; 16] = [
         ["LCM_MAX_REMOVALS", "max_removals", "maxRemovals"],
         Safety,
         Kind::Count { min: 0, max: u32::MAX as u64 },
-        Default("25"),
+        Presence::Default("25"),
         "most membership removals one call may make",
     ),
     setting(
@@ -235,7 +235,7 @@ pub const SETTINGS: [Setting; 16] = [
         ["LCM_DRY_RUN_ONLY", "dry_run_only", "dryRunOnly"],
         Safety,
         Kind::Flag,
-        Default("false"),
+        Presence::Default("false"),
         "plan everything, execute nothing",
     ),
     setting(
@@ -259,7 +259,7 @@ pub const SETTINGS: [Setting; 16] = [
         ["LCM_REQUEST_TIMEOUT_MS", "request_timeout_ms", "requestTimeoutMs"],
         Limit,
         Kind::Count { min: 100, max: 300_000 },
-        Default("30000"),
+        Presence::Default("30000"),
         "per-request timeout in milliseconds",
     ),
     setting(
@@ -267,7 +267,7 @@ pub const SETTINGS: [Setting; 16] = [
         ["LCM_CONCURRENCY", "concurrency", "concurrency"],
         Limit,
         Kind::Count { min: 1, max: 32 },
-        Default("4"),
+        Presence::Default("4"),
         "requests in flight within one call",
     ),
 ];

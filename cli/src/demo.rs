@@ -4,7 +4,7 @@
 //! the audit trail closes the show. Nothing leaves this machine.
 
 use atlassian_emulator::{Emulator, Seed};
-use atlassian_lcm::config::{Key, RawValue};
+use atlassian_lcm::config::{Key, RawValue, Source};
 use atlassian_lcm::report::AuditEvent;
 use atlassian_lcm::{Config, Lcm, RawConfig, Report, RunOptions};
 use serde_json::{json, Value};
@@ -175,7 +175,7 @@ fn print_pair(n: usize, title: &str, event: &Value, plan: &Report, done: &Report
 
 fn demo_config(emulator: &Emulator) -> Result<Config, String> {
     let mut raw = RawConfig::default();
-    let mut set = |k: Key, v: String| raw.set(k, RawValue::Text(v), "demo");
+    let mut set = |k: Key, v: String| raw.set(k, RawValue::Text(v), Source::Host);
     set(Key::ScimUrl, emulator.scim_url());
     set(Key::ScimToken, emulator.scim_token());
     set(Key::AdminApiKey, emulator.admin_api_key());

@@ -62,7 +62,7 @@ impl ActionKind {
     /// False when `config` refuses the action.
     pub fn enabled(self, config: &Config) -> bool {
         match self {
-            ActionKind::DeleteIdentity => config.safety.allow_delete,
+            ActionKind::DeleteIdentity => config.safety().allow_delete(),
             _ => true,
         }
     }
@@ -106,16 +106,6 @@ impl Lifecycle {
             Lifecycle::Rehire => &["replace"],
             Lifecycle::Leaver | Lifecycle::Purge => &[],
         }
-    }
-}
-
-impl Key {
-    /// True for the four settings without which nothing can run.
-    pub fn is_required(self) -> bool {
-        matches!(
-            self,
-            Key::ScimUrl | Key::ScimToken | Key::AdminApiKey | Key::OrganizationId
-        )
     }
 }
 

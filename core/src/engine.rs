@@ -82,8 +82,8 @@ impl Lcm {
     /// Runs a validated request.
     pub async fn run(&self, request: &Request, options: RunOptions) -> Report {
         let started = self.host.clock.now_ms();
-        let safety = &self.config.safety;
-        let dry_run = request.dry_run || options.dry_run || safety.dry_run_only;
+        let safety = self.config.safety();
+        let dry_run = request.dry_run || options.dry_run || safety.dry_run_only();
         let transport = Transport::new(
             self.host.clone(),
             self.config.clone(),
@@ -95,13 +95,13 @@ impl Lcm {
             .calls
             .iter()
             .any(|c| matches!(c, ActionCall::Delete(_)));
-        if wants_delete && !safety.allow_delete {
+        if wants_delete && !safety.allow_delete() {
             error = Some(ReportError {
                 code: ErrorCode::ActionDisabled,
                 message: "DELETE_IDENTITY is disabled: set LCM_ALLOW_DELETE=true to permit permanent deletion (nothing was sent to Atlassian)".into(),
             });
         } else {
-            if safety.dry_run_only && !(request.dry_run || options.dry_run) {
+            if safety.dry_run_only() && !(request.dry_run || options.dry_run) {
                 ctx.warn(
                     "dry-run-only mode (LCM_DRY_RUN_ONLY): the changes were planned, not made",
                 );

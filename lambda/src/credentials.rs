@@ -17,6 +17,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use atlassian_lcm::clock::SystemClock;
+use atlassian_lcm::config::{FieldError, Source};
 use atlassian_lcm::http::HttpClient;
 use atlassian_lcm::native::TokioSleep;
 use atlassian_lcm::{Config, Lcm, RawConfig};
@@ -187,42 +188,30 @@ async fn fetch_secret(source: &SecretSource) -> Result<RawConfig, HostError> {
         .await
         .map_err(|e| HostError::SecretUnavailable(format!("{}", DisplayErrorContext(&e))))?;
     let text = output.secret_string().ok_or_else(|| {
-        HostError::Config(single_error(
-            "secret",
-            "the secret has no SecretString; store the settings as a JSON object",
-        ))
+        HostError::Config(
+            FieldError::document(
+                Source::Secret,
+                "the secret has no SecretString; store the settings as a JSON object",
+            )
+            .into(),
+        )
     })?;
     // serde_json's messages give a position, never the text, so no credential leaks.
     let json: serde_json::Value = serde_json::from_str(text).map_err(|e| {
-        HostError::Config(single_error(
-            "secret",
-            &format!("the secret is not JSON ({e})"),
-        ))
+        HostError::Config(
+            FieldError::document(Source::Secret, format!("the secret is not JSON ({e})")).into(),
+        )
     })?;
-    Ok(RawConfig::from_json(&json, "secret")?)
-}
-
-fn single_error(field: &str, message: &str) -> atlassian_lcm::ConfigError {
-    atlassian_lcm::ConfigError {
-        errors: vec![atlassian_lcm::config::FieldError {
-            field: field.into(),
-            message: message.into(),
-        }],
-    }
+    Ok(RawConfig::from_json(&json, Source::Secret)?)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use atlassian_lcm::native::ReqwestClient;
-    use std::collections::HashMap;
 
     fn env(pairs: &[(&str, &str)]) -> RawConfig {
-        let map: HashMap<String, String> = pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect();
-        RawConfig::from_env(|k| map.get(k).cloned())
+        RawConfig::from_vars(pairs.iter().copied())
     }
 
     fn http() -> Arc<dyn HttpClient> {
@@ -246,7 +235,7 @@ mod tests {
         let first = creds.current().await.unwrap();
         let second = creds.current().await.unwrap();
         assert_eq!((first.generation, second.generation), (1, 1));
-        assert_eq!(first.lcm.config().org_id.as_str(), "org-1");
+        assert_eq!(first.lcm.config().credentials().org_id().as_str(), "org-1");
     }
 
     #[tokio::test]

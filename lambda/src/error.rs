@@ -4,6 +4,7 @@
 //! retries it and, once retries are exhausted, the platform's failure
 //! destination receives it. Neither ever carries a credential.
 
+use atlassian_lcm::config::Spelling;
 use atlassian_lcm::ConfigError;
 use lambda_runtime::Diagnostic;
 
@@ -36,7 +37,7 @@ impl HostError {
     /// The setting at fault, when there is one.
     pub fn field(&self) -> Option<&str> {
         match self {
-            HostError::Config(e) => e.errors.first().map(|f| f.field.as_str()),
+            HostError::Config(e) => e.errors.first().map(|f| f.field(Spelling::Env)),
             _ => None,
         }
     }
@@ -93,17 +94,12 @@ impl From<HandlerError> for Diagnostic {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use atlassian_lcm::config::FieldError;
+    use atlassian_lcm::config::{FieldError, Key};
 
     #[test]
     fn host_errors_know_whether_to_retry() {
         assert!(HostError::SecretUnavailable("throttled".into()).is_transient());
-        let config = HostError::Config(ConfigError {
-            errors: vec![FieldError {
-                field: "LCM_SCIM_URL".into(),
-                message: "required".into(),
-            }],
-        });
+        let config = HostError::Config(FieldError::new(Key::ScimUrl, None, "is required").into());
         assert!(!config.is_transient());
         assert_eq!(
             (config.code(), config.field()),

@@ -400,15 +400,17 @@ mod tests {
             host_error(&HostError::SecretUnavailable("throttled".into())).status,
             503
         );
-        let e = host_error(&HostError::Config(atlassian_lcm::ConfigError {
-            errors: vec![atlassian_lcm::config::FieldError {
-                field: "scim_url (secret)".into(),
-                message: "bad".into(),
-            }],
-        }));
+        let e = host_error(&HostError::Config(
+            atlassian_lcm::config::FieldError::new(
+                atlassian_lcm::config::Key::ScimUrl,
+                Some(atlassian_lcm::config::Source::Secret),
+                "is bad",
+            )
+            .into(),
+        ));
         assert_eq!(
             (e.status, &e.body["error"]["field"]),
-            (500, &json!("scim_url (secret)"))
+            (500, &json!("scim_url"))
         );
     }
 }

@@ -5,7 +5,7 @@
 
 use std::time::Duration;
 
-use atlassian_lcm::config::FieldError;
+use atlassian_lcm::config::{count, FieldError, Problem, RawValue, Source};
 use atlassian_lcm::ConfigError;
 
 /// `LCM_SECRET_ARN`: the Secrets Manager secret holding the Atlassian credentials.
@@ -46,15 +46,14 @@ impl HostSettings {
         let mut errors = Vec::new();
         let secret_ttl = match non_empty(SECRET_TTL_SECONDS) {
             None => DEFAULT_SECRET_TTL,
-            Some(v) => match v.parse::<u64>() {
-                Ok(secs) if secs <= 86_400 => Duration::from_secs(secs),
-                _ => {
-                    errors.push(FieldError {
-                        field: SECRET_TTL_SECONDS.into(),
-                        message: format!(
-                            "`{SECRET_TTL_SECONDS}` must be a whole number of seconds between 0 and 86400, not `{v}`"
-                        ),
-                    });
+            Some(v) => match count(&RawValue::Text(v), 0, 86_400) {
+                Ok(secs) => Duration::from_secs(secs),
+                Err(problem) => {
+                    errors.push(FieldError::named(
+                        SECRET_TTL_SECONDS,
+                        Some(Source::Env),
+                        problem.text(" (seconds)"),
+                    ));
                     DEFAULT_SECRET_TTL
                 }
             },
@@ -62,12 +61,13 @@ impl HostSettings {
         let failure_queue_url = non_empty(FAILURE_QUEUE_URL);
         if let Some(url) = &failure_queue_url {
             if !(url.starts_with("https://") || url.starts_with("http://")) {
-                errors.push(FieldError {
-                    field: FAILURE_QUEUE_URL.into(),
-                    message: format!(
-                        "`{FAILURE_QUEUE_URL}` must be an SQS queue URL like https://sqs.eu-west-1.amazonaws.com/123456789012/lcm-failures, not `{url}`"
-                    ),
-                });
+                errors.push(FieldError::named(
+                    FAILURE_QUEUE_URL,
+                    Some(Source::Env),
+                    Problem::new(format!(
+                        "must be an SQS queue URL like https://sqs.eu-west-1.amazonaws.com/123456789012/lcm-failures, not `{url}`"
+                    )),
+                ));
             }
         }
         if !errors.is_empty() {
@@ -102,6 +102,7 @@ impl HostSettings {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use atlassian_lcm::config::Spelling;
     use std::collections::HashMap;
 
     fn settings(pairs: &[(&str, &str)]) -> Result<HostSettings, ConfigError> {
@@ -143,7 +144,7 @@ mod tests {
             (FAILURE_QUEUE_URL, "lcm-failures"),
         ])
         .unwrap_err();
-        let fields: Vec<_> = e.errors.iter().map(|f| f.field.as_str()).collect();
+        let fields: Vec<_> = e.errors.iter().map(|f| f.field(Spelling::Env)).collect();
         assert_eq!(fields, [SECRET_TTL_SECONDS, FAILURE_QUEUE_URL]);
     }
 

@@ -539,7 +539,7 @@ export interface AtlassianLcmOptions {
 
 /** One invalid setting. */
 export interface FieldError {
-  /** The setting as given (`scimUrl (config)`) or its variable name when missing. */
+  /** The setting in JavaScript spelling (`scimToken`), or an unknown key as given. */
   field: string;
   message: string;
 }

@@ -43,14 +43,14 @@ pub struct ActionCapability {
     /// The `options` keys its input accepts.
     pub options: &'static [&'static str],
     /// The settings holding the credentials it sends.
-    pub credentials: Vec<String>,
+    pub credentials: Vec<&'static str>,
     /// True when it can remove access.
     pub destructive: bool,
     /// False when this configuration refuses it.
     pub enabled: bool,
     /// The settings that enable it, when it is opt-in.
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub requires: Vec<String>,
+    pub requires: Vec<&'static str>,
 }
 
 /// One lifecycle.
@@ -70,9 +70,9 @@ pub struct LifecycleCapability {
 #[serde(rename_all = "camelCase")]
 pub struct SettingCapability {
     /// The JavaScript (camelCase) name.
-    pub name: String,
+    pub name: &'static str,
     /// The environment variable.
-    pub env: String,
+    pub env: &'static str,
     /// The snake_case name of files and secrets.
     pub snake: &'static str,
     /// A credential (never shown in errors or reports).
@@ -92,7 +92,7 @@ fn method(action: ActionKind) -> &'static str {
     }
 }
 
-fn camel(keys: &[Key]) -> Vec<String> {
+fn camel(keys: &[Key]) -> Vec<&'static str> {
     keys.iter().map(|k| k.camel()).collect()
 }
 
@@ -131,7 +131,7 @@ pub fn describe(config: &Config) -> Capabilities {
         .collect();
     Capabilities {
         version: crate::VERSION,
-        dry_run_only: config.safety.dry_run_only,
+        dry_run_only: config.safety().dry_run_only(),
         actions,
         lifecycles,
         settings,

@@ -5,6 +5,7 @@
 
 use std::sync::Arc;
 
+use atlassian_lcm::config::Source;
 use atlassian_lcm::{parse_request, Config, Lcm, RawConfig, RunOptions};
 use js_sys::Promise;
 use serde_json::Value;
@@ -34,7 +35,8 @@ impl AtlassianLcm {
     pub fn new(config: JsValue, options: JsValue) -> JsResult<AtlassianLcm> {
         let value = json::from_js(&config)
             .map_err(|m| invalid_config(&[("config".to_string(), format!("the config {m}"))]))?;
-        let raw = RawConfig::from_json(&value, "config").map_err(|e| errors::from_config(&e))?;
+        let raw = RawConfig::from_json(&value, Source::JavaScript)
+            .map_err(|e| errors::from_config(&e))?;
         let config = Config::from_raw(&raw).map_err(|e| errors::from_config(&e))?;
         let http = FetchClient::from_options(&options)?;
         let lcm = Lcm::new(

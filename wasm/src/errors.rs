@@ -8,7 +8,7 @@
 //!
 //! Failures after the input is accepted are in the report, which is returned.
 
-use atlassian_lcm::config::Key;
+use atlassian_lcm::config::Spelling;
 use atlassian_lcm::ConfigError;
 use js_sys::{Array, Error, Object, Reflect};
 use wasm_bindgen::{JsCast, JsValue};
@@ -56,23 +56,20 @@ pub fn invalid_config(problems: &[(String, String)]) -> JsValue {
     e.into()
 }
 
-/// `invalid_config` from the engine's validation, each `field` named as
-/// JavaScript spells it: the engine names a missing setting by its variable
-/// (`LCM_SCIM_TOKEN`) and a given one with its source (`scimUrl (config)`).
+/// `invalid_config` from the engine's validation, every setting named as
+/// JavaScript spells it (`scimToken`), in the field and in the message.
 pub fn from_config(e: &ConfigError) -> JsValue {
     let problems: Vec<(String, String)> = e
         .errors
         .iter()
-        .map(|f| (js_field(&f.field), f.message.clone()))
+        .map(|f| {
+            (
+                f.field(Spelling::Camel).to_string(),
+                f.message(Spelling::Camel),
+            )
+        })
         .collect();
     invalid_config(&problems)
-}
-
-fn js_field(field: &str) -> String {
-    let name = field.strip_suffix(" (config)").unwrap_or(field);
-    Key::lookup(name)
-        .map(Key::camel)
-        .unwrap_or_else(|| name.to_string())
 }
 
 /// `internal`: should never happen.

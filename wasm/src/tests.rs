@@ -131,7 +131,7 @@ fn enum_unions_match_the_engine() {
 
 #[test]
 fn config_keys_match_the_engine() {
-    let camel: BTreeSet<String> = Key::ALL.iter().map(|k| k.camel()).collect();
+    let camel: BTreeSet<String> = Key::ALL.iter().map(|k| k.camel().to_string()).collect();
     assert_eq!(union("ConfigKey"), camel);
     assert_eq!(keys(&interface("Config")), camel);
     let config = interface("Config");
@@ -342,7 +342,7 @@ fn capabilities_match_the_types() {
                 "scimUrl": "https://api.atlassian.com/scim/directory/d1",
                 "scimToken": "t", "adminApiKey": "k", "scimOrganizationId": "o"
             }),
-            "config",
+            atlassian_lcm::config::Source::JavaScript,
         )
         .unwrap(),
     )

@@ -76,7 +76,8 @@ describe("bad configuration", () => {
     }
     const fields = thrown.fields.map((f) => f.field).sort();
     assert.deepEqual(fields, ["adminApiKey", "maxRemovals", "scimOrganizationId", "scimToken", "scimUrl"]);
-    assert.match(thrown.fields.find((f) => f.field === "scimUrl").message, /LCM_ALLOW_CUSTOM_ENDPOINTS/);
+    assert.match(thrown.fields.find((f) => f.field === "scimUrl").message, /allowCustomEndpoints: true/);
+    assert.doesNotMatch(thrown.message, /LCM_/, "JavaScript users are told JavaScript names");
   });
 
   test("secrets never appear in errors", () => {

@@ -7,7 +7,10 @@ use crate::report::{StepStatus, System};
 
 /// Runs the check.
 pub(crate) async fn run(ctx: &Ctx, names: &[String]) {
-    let scim_target = format!("SCIM directory {}", ctx.config().scim_directory_id);
+    let scim_target = format!(
+        "SCIM directory {}",
+        ctx.config().credentials().scim_directory_id()
+    );
     let (scim_api, admin_api) = (ctx.scim(), ctx.admin());
     let (scim, admin) = futures::join!(scim_api.probe(), admin_api.directories(None));
     match scim {
@@ -31,7 +34,7 @@ pub(crate) async fn run(ctx: &Ctx, names: &[String]) {
             .failed(&e),
         ),
     }
-    let org_target = format!("organization {}", ctx.config().org_id);
+    let org_target = format!("organization {}", ctx.config().credentials().org_id());
     match admin {
         Ok(dirs) if dirs.is_empty() => ctx.record(
             step(&org_target, "check_admin", StepStatus::Failed, "")

@@ -36,7 +36,7 @@ pub(crate) async fn run(ctx: &Ctx, input: &RemovalInput) {
     }
     remove_all(ctx, &person, &memberships).await;
     let scim_gone = delete_scim_record(ctx, &label, &person).await;
-    if !ctx.config().safety.delete_accounts {
+    if !ctx.config().safety().delete_accounts() {
         if person.known_account().is_some() {
             ctx.warn(format!(
                 "{label}: the Atlassian account is kept (LCM_DELETE_ACCOUNTS is off)"

@@ -172,7 +172,7 @@ pub(crate) async fn resolve(ctx: &Ctx, names: &[String]) {
                 (name, resolved)
             }
         })
-        .buffer_unordered(ctx.config().concurrency)
+        .buffer_unordered(ctx.config().limits().concurrency())
         .collect()
         .await;
     ctx.groups.lock().expect("groups lock").extend(results);

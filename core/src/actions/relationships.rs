@@ -248,10 +248,10 @@ pub(crate) async fn run(ctx: &Ctx, input: &RelationshipsInput, known: Option<Per
 /// from protected groups are skipped, and more removals than `max_removals`
 /// refuses every removal of the call.
 pub(crate) async fn apply(ctx: &Ctx, person: &Person, changes: Vec<(ResolvedGroup, bool)>) {
-    let safety = &ctx.config().safety;
+    let safety = ctx.config().safety();
     let mut allowed = Vec::new();
     for (g, add) in changes {
-        if !add && safety.protected_groups.contains(&g.name) {
+        if !add && safety.protected_groups().contains(&g.name) {
             ctx.record(
                 step(
                     format!("group {}", g.name),
@@ -270,7 +270,7 @@ pub(crate) async fn apply(ctx: &Ctx, person: &Person, changes: Vec<(ResolvedGrou
         }
     }
     let removals = allowed.iter().filter(|(_, add)| !add).count();
-    if removals > safety.max_removals {
+    if removals > safety.max_removals() {
         let names: Vec<String> = allowed
             .iter()
             .filter(|(_, add)| !add)
@@ -280,14 +280,14 @@ pub(crate) async fn apply(ctx: &Ctx, person: &Person, changes: Vec<(ResolvedGrou
             code: ErrorCode::RemovalCapExceeded,
             message: format!(
                 "{removals} removals exceed the cap of {} (LCM_MAX_REMOVALS); no membership was removed",
-                safety.max_removals
+                safety.max_removals()
             ),
         }));
         allowed.retain(|(_, add)| *add);
     }
     stream::iter(allowed)
         .map(|(g, add)| change_one(ctx, person, g, add))
-        .buffer_unordered(ctx.config().concurrency)
+        .buffer_unordered(ctx.config().limits().concurrency())
         .collect::<Vec<()>>()
         .await;
 }

@@ -51,7 +51,7 @@ impl<'t> Admin<'t> {
 
     /// `/v2/orgs/{orgId}` with the org id escaped.
     pub(crate) fn org_path(&self) -> String {
-        let org: &OrgId = &self.t.config().org_id;
+        let org: &OrgId = self.t.config().credentials().org_id();
         format!("/v2/orgs/{}", segment(org.as_str()))
     }
 

@@ -56,7 +56,7 @@ impl Transport {
     pub fn new(host: Host, config: Arc<Config>, options: RunOptions) -> Self {
         let seed = host.clock.now_ms() ^ 0xA5A5_5A5A_DEAD_BEEF;
         Transport {
-            in_flight: InFlight::new(config.concurrency),
+            in_flight: InFlight::new(config.limits().concurrency()),
             host,
             config,
             options,
@@ -137,7 +137,8 @@ impl Transport {
                 let draw = self.jitter.lock().expect("jitter lock").next_unit();
                 let deadline = self.options.deadline_ms;
                 self.config
-                    .retry
+                    .limits()
+                    .retry()
                     .decide(attempt, signal, self.now_ms(), deadline, draw)
             } else {
                 Decision::Stop(GiveUp::NotRetryable)
@@ -155,7 +156,7 @@ impl Transport {
     async fn attempt(&self, req: &ApiRequest) -> Result<HttpResponse, TransportError> {
         let _slot = self.in_flight.enter().await;
         let request = request::build(&self.config, req)?;
-        let timeout = self.config.request_timeout;
+        let timeout = self.config.limits().request_timeout();
         let call = self.host.http.execute(request);
         let timer = self.host.sleep.sleep(timeout);
         match select(call, timer).await {

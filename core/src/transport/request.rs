@@ -83,9 +83,9 @@ impl ApiRequest {
 /// The configured base URL of an API.
 fn base_url(config: &Config, system: System) -> &str {
     match system {
-        System::Scim => &config.scim_url,
-        System::Admin => &config.admin_base_url,
-        System::UserManagement => &config.api_base_url,
+        System::Scim => config.credentials().scim_url(),
+        System::Admin => config.endpoints().admin_base_url(),
+        System::UserManagement => config.endpoints().api_base_url(),
     }
 }
 
@@ -93,8 +93,8 @@ fn base_url(config: &Config, system: System) -> &str {
 /// user-management API accepts too).
 fn credential(config: &Config, system: System) -> &Secret {
     match system {
-        System::Scim => &config.scim_token,
-        System::Admin | System::UserManagement => &config.admin_api_key,
+        System::Scim => config.credentials().scim_token(),
+        System::Admin | System::UserManagement => config.credentials().admin_api_key(),
     }
 }
 

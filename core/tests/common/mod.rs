@@ -7,17 +7,18 @@ use std::time::Duration;
 
 use atlassian_emulator::{Emulator, LoggedRequest, Seed};
 use atlassian_lcm::clock::SystemClock;
-use atlassian_lcm::config::{Key, RawValue};
+use atlassian_lcm::config::{Key, RawValue, Source};
 use atlassian_lcm::http::HttpClient;
 use atlassian_lcm::native::{ReqwestClient, TokioSleep};
 use atlassian_lcm::testing::{FakeClock, FakeSleep};
+use atlassian_lcm::retry::RetryPolicy;
 use atlassian_lcm::{Config, Lcm, RawConfig, Report, RunOptions};
 use serde_json::{json, Value};
 
 /// Raw settings pointing at the emulator.
 pub fn raw_config(emu: &Emulator) -> RawConfig {
     let mut raw = RawConfig::default();
-    let mut set = |k: Key, v: String| raw.set(k, RawValue::Text(v), "test");
+    let mut set = |k: Key, v: String| raw.set(k, RawValue::Text(v), Source::Host);
     set(Key::ScimUrl, emu.scim_url());
     set(Key::ScimToken, emu.scim_token());
     set(Key::AdminApiKey, emu.admin_api_key());
@@ -32,12 +33,15 @@ pub fn raw_config(emu: &Emulator) -> RawConfig {
 pub fn config(emu: &Emulator, extra: &[(Key, &str)]) -> Config {
     let mut raw = raw_config(emu);
     for (k, v) in extra {
-        raw.set(*k, RawValue::Text(v.to_string()), "test");
+        raw.set(*k, RawValue::Text(v.to_string()), Source::Host);
     }
-    let mut c = Config::from_raw(&raw).expect("valid test config");
-    c.retry.base_delay = Duration::from_millis(5);
-    c.retry.max_delay = Duration::from_millis(40);
-    c
+    let c = Config::from_raw(&raw).expect("valid test config");
+    let retry = RetryPolicy {
+        base_delay: Duration::from_millis(5),
+        max_delay: Duration::from_millis(40),
+        ..c.limits().retry()
+    };
+    c.with_retry(retry)
 }
 
 /// An engine over reqwest.
@@ -55,7 +59,7 @@ pub fn engine_with(config: Config, http: Arc<dyn HttpClient>) -> Lcm {
 /// the engine waited for. Request timeouts never fire (real requests are in flight).
 pub fn engine_on_fake_time(config: Config, now_ms: u64) -> (Lcm, Arc<FakeSleep>) {
     let clock = FakeClock::at(now_ms);
-    let sleep = Arc::new(FakeSleep::new(clock.clone()).holding_from(config.request_timeout));
+    let sleep = Arc::new(FakeSleep::new(clock.clone()).holding_from(config.limits().request_timeout()));
     let http = Arc::new(ReqwestClient::new().unwrap());
     (Lcm::new(config, http, sleep.clone(), clock), sleep)
 }

@@ -86,7 +86,7 @@ pub fn report(r: &Report, s: Style) -> String {
             "  {} {} ({})\n",
             s.red("refused:"),
             e.message,
-            serde_plain(&e.code)
+            e.code.as_str()
         ));
     }
     for step in &r.steps {
@@ -130,7 +130,7 @@ pub fn report(r: &Report, s: Style) -> String {
                 "        {} {} ({})\n",
                 s.red("error:"),
                 e.message,
-                serde_plain(&e.code)
+                e.code.as_str()
             ));
         }
     }

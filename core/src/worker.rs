@@ -74,65 +74,31 @@ impl std::fmt::Debug for Attribute {
 /// The JSON names of the identity fields, which are not plain text attributes.
 pub const IDENTITY_FIELDS: [&str; 2] = ["hrId", "workEmail"];
 
+/// One row of [`ATTRIBUTES`]: the accessors are the named field's.
+macro_rules! attribute {
+    ($json:literal, $scim_path:literal, $max_chars:literal, $field:ident) => {
+        Attribute {
+            json: $json,
+            scim_path: $scim_path,
+            max_chars: $max_chars,
+            get: |w| w.$field.as_deref(),
+            slot: |w| &mut w.$field,
+        }
+    };
+}
+
 /// Every HR attribute of a worker, in documentation order. SCIM mapping
 /// should use this table rather than list the attributes again.
+#[rustfmt::skip]
 pub const ATTRIBUTES: [Attribute; 8] = [
-    Attribute {
-        json: "givenName",
-        scim_path: "name.givenName",
-        max_chars: 255,
-        get: |w| w.given_name.as_deref(),
-        slot: |w| &mut w.given_name,
-    },
-    Attribute {
-        json: "familyName",
-        scim_path: "name.familyName",
-        max_chars: 255,
-        get: |w| w.family_name.as_deref(),
-        slot: |w| &mut w.family_name,
-    },
-    Attribute {
-        json: "displayName",
-        scim_path: "displayName",
-        max_chars: 255,
-        get: |w| w.display_name.as_deref(),
-        slot: |w| &mut w.display_name,
-    },
-    Attribute {
-        json: "title",
-        scim_path: "title",
-        max_chars: 255,
-        get: |w| w.title.as_deref(),
-        slot: |w| &mut w.title,
-    },
-    Attribute {
-        json: "department",
-        scim_path: "department",
-        max_chars: 255,
-        get: |w| w.department.as_deref(),
-        slot: |w| &mut w.department,
-    },
-    Attribute {
-        json: "organization",
-        scim_path: "organization",
-        max_chars: 255,
-        get: |w| w.organization.as_deref(),
-        slot: |w| &mut w.organization,
-    },
-    Attribute {
-        json: "timezone",
-        scim_path: "timezone",
-        max_chars: 64,
-        get: |w| w.timezone.as_deref(),
-        slot: |w| &mut w.timezone,
-    },
-    Attribute {
-        json: "preferredLanguage",
-        scim_path: "preferredLanguage",
-        max_chars: 35,
-        get: |w| w.preferred_language.as_deref(),
-        slot: |w| &mut w.preferred_language,
-    },
+    attribute!("givenName", "name.givenName", 255, given_name),
+    attribute!("familyName", "name.familyName", 255, family_name),
+    attribute!("displayName", "displayName", 255, display_name),
+    attribute!("title", "title", 255, title),
+    attribute!("department", "department", 255, department),
+    attribute!("organization", "organization", 255, organization),
+    attribute!("timezone", "timezone", 64, timezone),
+    attribute!("preferredLanguage", "preferredLanguage", 35, preferred_language),
 ];
 
 /// The attribute with this JSON name.

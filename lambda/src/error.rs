@@ -4,7 +4,7 @@
 //! retries it and, once retries are exhausted, the platform's failure
 //! destination receives it. Neither ever carries a credential.
 
-use atlassian_lcm::ConfigError;
+use atlassian_lcm::{ConfigError, ErrorCode};
 use lambda_runtime::Diagnostic;
 
 /// A failure before the engine could run.
@@ -28,7 +28,7 @@ impl HostError {
     pub fn code(&self) -> &'static str {
         match self {
             HostError::SecretUnavailable(_) => "secret_unavailable",
-            HostError::Config(_) => "invalid_config",
+            HostError::Config(_) => ErrorCode::InvalidConfig.as_str(),
             HostError::Client(_) => "internal",
         }
     }

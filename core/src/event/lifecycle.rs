@@ -198,6 +198,7 @@ pub(super) fn plan_lifecycle(
                 worker: worker.clone(),
                 force,
             }),
+            // No lifecycle lists CHECK; mapping it anyway keeps the match total.
             ActionKind::Check => ActionCall::Check { groups: Vec::new() },
         };
         calls.push(call);

@@ -132,6 +132,10 @@ fn errors_name_the_field() {
     assert_eq!(err(v).field, "schemaVersion");
 
     let mut v = joiner();
+    v["worker"]["givenNam"] = json!(42);
+    assert!(err(v).message.contains("unknown field"));
+
+    let mut v = joiner();
     v["worker"]["hrId"] = json!(42);
     assert_eq!(err(v).field, "worker.hrId");
 

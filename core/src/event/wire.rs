@@ -54,8 +54,7 @@ impl WorkerWire {
     pub fn from_map(map: Map<String, Value>, at: &str) -> Result<WorkerWire, InputError> {
         let mut wire = WorkerWire::default();
         for (key, value) in map {
-            let text: Option<String> = serde_json::from_value(value)
-                .map_err(|e| InputError::new(format!("{at}.{key}"), e.to_string()))?;
+            // The name first, then the value, in serde's order.
             let slot = match key.as_str() {
                 "hrId" => &mut wire.hr_id,
                 "workEmail" => &mut wire.work_email,
@@ -64,7 +63,8 @@ impl WorkerWire {
                     None => return Err(unknown_field(&key, at)),
                 },
             };
-            *slot = text;
+            *slot = serde_json::from_value(value)
+                .map_err(|e| InputError::new(format!("{at}.{key}"), e.to_string()))?;
         }
         Ok(wire)
     }

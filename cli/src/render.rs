@@ -55,7 +55,7 @@ pub fn report(r: &Report, s: Style) -> String {
             "  {} {} ({})\n",
             s.red("refused:"),
             e.message,
-            serde_plain(&e.code)
+            e.code.as_str()
         ));
     }
     for step in &r.steps {
@@ -145,7 +145,7 @@ fn step_lines(step: &Step, s: Style) -> String {
             "        {} {} ({})\n",
             s.red("error:"),
             e.message,
-            serde_plain(&e.code)
+            e.code.as_str()
         ));
     }
     out

@@ -1,10 +1,11 @@
 //! What each action and lifecycle accepts and needs, as data. Input
 //! validation (`event`) reads the options from here, and hosts describe the
 //! connector from here (the wasm package's `capabilities()`), so the two can
-//! never disagree.
+//! never disagree. A lifecycle's answers come from its row of
+//! [`LIFECYCLES`](crate::event::LIFECYCLES), the table planning reads.
 
 use crate::config::{Config, Key};
-use crate::event::Lifecycle;
+use crate::event::{GroupMode, Lifecycle};
 use crate::report::ActionKind;
 
 impl ActionKind {
@@ -80,32 +81,17 @@ impl Lifecycle {
 
     /// The actions it runs, in order (the membership change only with `access`).
     pub fn actions(self) -> &'static [ActionKind] {
-        match self {
-            Lifecycle::Joiner | Lifecycle::Mover | Lifecycle::Rehire => {
-                &[ActionKind::SyncIdentities, ActionKind::ManageRelationships]
-            }
-            Lifecycle::Leaver => &[ActionKind::DeprovisionIdentity],
-            Lifecycle::Purge => &[ActionKind::DeleteIdentity],
-        }
+        self.rule().actions
     }
 
     /// The `options` keys the event accepts.
     pub fn options(self) -> &'static [&'static str] {
-        match self {
-            Lifecycle::Joiner | Lifecycle::Mover | Lifecycle::Rehire => &["dryRun", "adopt"],
-            Lifecycle::Leaver => &["dryRun"],
-            Lifecycle::Purge => &["dryRun", "force"],
-        }
+        self.rule().options
     }
 
     /// The `access.mode`s it accepts; empty when it takes no `access`.
-    pub fn access_modes(self) -> &'static [&'static str] {
-        match self {
-            Lifecycle::Joiner => &["add"],
-            Lifecycle::Mover => &["add", "remove", "replace"],
-            Lifecycle::Rehire => &["replace"],
-            Lifecycle::Leaver | Lifecycle::Purge => &[],
-        }
+    pub fn access_modes(self) -> &'static [GroupMode] {
+        self.rule().access_modes
     }
 }
 
@@ -157,7 +143,7 @@ mod tests {
             let mut e = json!({"schemaVersion": "1", "eventId": "e", "lifecycle": lifecycle.as_str(),
                 "worker": {"hrId": "E1", "workEmail": "a@example.com", "displayName": "A"}});
             if let Some(mode) = lifecycle.access_modes().first() {
-                e["access"] = json!({"groups": ["g"], "mode": mode});
+                e["access"] = json!({"groups": ["g"], "mode": mode.as_str()});
             }
             let kinds: Vec<ActionKind> = parse_request(&e)
                 .unwrap()

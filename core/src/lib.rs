@@ -42,10 +42,12 @@ pub mod secret;
 pub mod testing;
 pub mod transport;
 pub mod user_management;
+pub mod worker;
 
 pub use actions::groups::{decide as decide_group_route, ResolvedGroup, Route};
 pub use config::{Config, ConfigError, RawConfig};
 pub use engine::{Lcm, RunOptions};
-pub use event::{parse_request, parse_request_str, InputError, Request};
+pub use event::{parse_request, parse_request_str, InputError, Request, Timestamp};
 pub use report::{ActionKind, ErrorCode, Outcome, Report};
 pub use secret::Secret;
+pub use worker::Worker;

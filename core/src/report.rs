@@ -75,6 +75,20 @@ impl Outcome {
         )
     }
 
+    /// Every outcome, in declaration order.
+    pub const ALL: [Outcome; 5] = [
+        Outcome::Succeeded,
+        Outcome::NoChange,
+        Outcome::Partial,
+        Outcome::Failed,
+        Outcome::Planned,
+    ];
+
+    /// The outcome with this wire name.
+    pub fn parse(name: &str) -> Option<Outcome> {
+        Outcome::ALL.into_iter().find(|o| o.as_str() == name)
+    }
+
     /// The wire name.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -159,6 +173,54 @@ pub enum ErrorCode {
     UnexpectedResponse,
     /// A write whose outcome is unknown and which was not repeated.
     OutcomeUnknown,
+}
+
+impl ErrorCode {
+    /// Every code, in declaration order.
+    pub const ALL: [ErrorCode; 18] = [
+        ErrorCode::InvalidInput,
+        ErrorCode::InvalidConfig,
+        ErrorCode::ActionDisabled,
+        ErrorCode::OwnershipConflict,
+        ErrorCode::RemovalCapExceeded,
+        ErrorCode::UserNotFound,
+        ErrorCode::GroupNotFound,
+        ErrorCode::NotFound,
+        ErrorCode::GroupNameCase,
+        ErrorCode::Unauthorized,
+        ErrorCode::Forbidden,
+        ErrorCode::Conflict,
+        ErrorCode::Rejected,
+        ErrorCode::AtlassianError,
+        ErrorCode::Transport,
+        ErrorCode::DeadlineExceeded,
+        ErrorCode::UnexpectedResponse,
+        ErrorCode::OutcomeUnknown,
+    ];
+
+    /// The wire name, e.g. `ownership_conflict` (what serde writes).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorCode::InvalidInput => "invalid_input",
+            ErrorCode::InvalidConfig => "invalid_config",
+            ErrorCode::ActionDisabled => "action_disabled",
+            ErrorCode::OwnershipConflict => "ownership_conflict",
+            ErrorCode::RemovalCapExceeded => "removal_cap_exceeded",
+            ErrorCode::UserNotFound => "user_not_found",
+            ErrorCode::GroupNotFound => "group_not_found",
+            ErrorCode::NotFound => "not_found",
+            ErrorCode::GroupNameCase => "group_name_case",
+            ErrorCode::Unauthorized => "unauthorized",
+            ErrorCode::Forbidden => "forbidden",
+            ErrorCode::Conflict => "conflict",
+            ErrorCode::Rejected => "rejected",
+            ErrorCode::AtlassianError => "atlassian_error",
+            ErrorCode::Transport => "transport",
+            ErrorCode::DeadlineExceeded => "deadline_exceeded",
+            ErrorCode::UnexpectedResponse => "unexpected_response",
+            ErrorCode::OutcomeUnknown => "outcome_unknown",
+        }
+    }
 }
 
 /// An error attached to a step or to the whole report.
@@ -428,5 +490,17 @@ mod tests {
             "\"SYNC_IDENTITIES\""
         );
         assert_eq!(ActionKind::parse("NOPE"), None);
+    }
+
+    #[test]
+    fn code_and_outcome_names_are_what_serde_writes() {
+        for code in ErrorCode::ALL {
+            assert_eq!(serde_json::to_value(code).unwrap(), code.as_str());
+        }
+        for outcome in Outcome::ALL {
+            assert_eq!(serde_json::to_value(outcome).unwrap(), outcome.as_str());
+            assert_eq!(Outcome::parse(outcome.as_str()), Some(outcome));
+        }
+        assert_eq!(Outcome::parse("rejected"), None);
     }
 }

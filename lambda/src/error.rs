@@ -5,7 +5,7 @@
 //! destination receives it. Neither ever carries a credential.
 
 use atlassian_lcm::config::Spelling;
-use atlassian_lcm::ConfigError;
+use atlassian_lcm::{ConfigError, ErrorCode};
 use lambda_runtime::Diagnostic;
 
 /// A failure before the engine could run.
@@ -29,7 +29,7 @@ impl HostError {
     pub fn code(&self) -> &'static str {
         match self {
             HostError::SecretUnavailable(_) => "secret_unavailable",
-            HostError::Config(_) => "invalid_config",
+            HostError::Config(_) => ErrorCode::InvalidConfig.as_str(),
             HostError::Client(_) => "internal",
         }
     }

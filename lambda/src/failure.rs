@@ -15,7 +15,7 @@
 //!   or if SQS refuses the message — it returns an error instead, so the
 //!   event still reaches the platform's failure destination: nothing is lost.
 
-use atlassian_lcm::{InputError, Report};
+use atlassian_lcm::{ErrorCode, InputError, Report};
 use aws_sdk_sqs::error::DisplayErrorContext;
 use aws_sdk_sqs::types::MessageAttributeValue;
 use serde::Serialize;
@@ -39,7 +39,7 @@ impl FailureReason {
     /// The reason for bad input.
     pub fn input(e: &InputError) -> Self {
         FailureReason {
-            code: "invalid_input".into(),
+            code: ErrorCode::InvalidInput.as_str().into(),
             field: Some(e.field.clone()),
             message: e.message.clone(),
         }
@@ -73,10 +73,7 @@ pub fn disposition(report: &Report) -> Disposition {
     }
     let reason = match report.first_error() {
         Some(e) => FailureReason {
-            code: serde_json::to_value(e.code)
-                .ok()
-                .and_then(|v| v.as_str().map(str::to_string))
-                .unwrap_or_else(|| "unknown".into()),
+            code: e.code.as_str().into(),
             field: None,
             message: e.message.clone(),
         },

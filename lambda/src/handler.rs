@@ -6,7 +6,7 @@
 use std::time::Instant;
 
 use atlassian_lcm::clock::{rfc3339, Clock, SystemClock};
-use atlassian_lcm::{parse_request, Report, Request, RunOptions};
+use atlassian_lcm::{parse_request, ErrorCode, Outcome, Report, Request, RunOptions};
 use aws_lambda_events::eventbridge::EventBridgeEvent;
 use lambda_runtime::{Context, LambdaEvent};
 use serde_json::{json, Value};
@@ -72,6 +72,9 @@ pub async fn run_engine(
 /// What the log line and the metrics say about an invocation.
 #[derive(Debug, Default)]
 struct Summary {
+    /// The EventBridge event's own `source` (e.g. `hr.workday`), which says
+    /// which HR system sent it.
+    event_source: Option<String>,
     event_id: Option<String>,
     action: Option<String>,
     outcome: String,
@@ -100,10 +103,7 @@ impl Summary {
                     .join("+"),
             ),
             outcome: report.outcome.as_str().into(),
-            error_code: report
-                .first_error()
-                .and_then(|e| serde_json::to_value(e.code).ok())
-                .and_then(|v| v.as_str().map(str::to_string)),
+            error_code: report.first_error().map(|e| e.code.as_str().to_string()),
             api_calls: run.api_calls,
             retries: run.retries,
             refreshed: run.refreshed,
@@ -138,24 +138,25 @@ pub async fn handle(app: &App, event: LambdaEvent<Value>) -> Result<Value, Handl
         .settings
         .engine_deadline(ctx.deadline, SystemClock.now_ms());
     let original = payload.clone();
-    let (source, summary, result) = match classify(payload) {
+    let invocation = classify(payload);
+    let source = invocation.as_ref().map_or("unknown", Invocation::source);
+    let (summary, result) = match invocation {
         Err(e) => {
             let summary = Summary::rejected("unknown_invocation", None);
-            ("unknown", summary, Err(HandlerError::UnknownShape(e.0)))
+            (summary, Err(HandlerError::UnknownShape(e.0)))
         }
         Ok(Invocation::EventBridge(event)) => {
-            let (summary, result) = eventbridge(app, &ctx, *event, &original, deadline_ms).await;
-            ("eventbridge", summary, result)
+            let event_source = event.source.clone();
+            let (mut summary, result) =
+                eventbridge(app, &ctx, *event, &original, deadline_ms).await;
+            summary.event_source = Some(event_source);
+            (summary, result)
         }
         Ok(Invocation::Http(call)) => {
-            let source = call.flavor.as_str();
             let (summary, response) = http(app, call, deadline_ms).await;
-            (source, summary, Ok(response))
+            (summary, Ok(response))
         }
-        Ok(Invocation::Direct(value)) => {
-            let (summary, result) = direct(app, &value, deadline_ms).await;
-            ("direct", summary, result)
-        }
+        Ok(Invocation::Direct(value)) => direct(app, &value, deadline_ms).await,
     };
     let duration_ms = started.elapsed().as_millis() as u64;
     log_invocation(&ctx, source, &summary, duration_ms, result.as_ref().err());
@@ -187,6 +188,7 @@ fn log_invocation(
             tracing::$level!(
                 request_id = %ctx.request_id,
                 source,
+                event_source = s.event_source.as_deref(),
                 event_id = s.event_id.as_deref(),
                 action = s.action.as_deref(),
                 route = s.route,
@@ -205,7 +207,7 @@ fn log_invocation(
             )
         };
     }
-    let success = matches!(s.outcome.as_str(), "succeeded" | "no_change" | "planned");
+    let success = Outcome::parse(&s.outcome).is_some_and(Outcome::is_success);
     if error.is_some() {
         line!(error)
     } else if success {
@@ -227,7 +229,7 @@ async fn eventbridge(
     let request = match parse_request(&event.detail) {
         Ok(r) => r,
         Err(e) => {
-            let mut summary = Summary::rejected("invalid_input", Some(&e.field));
+            let mut summary = Summary::rejected(ErrorCode::InvalidInput.as_str(), Some(&e.field));
             summary.event_id = event
                 .detail
                 .get("eventId")
@@ -375,8 +377,12 @@ async fn direct(
         Ok(r) => r,
         Err(e) => {
             return (
-                Summary::rejected("invalid_input", Some(&e.field)),
-                Ok(error_body("invalid_input", Some(&e.field), &e.message)),
+                Summary::rejected(ErrorCode::InvalidInput.as_str(), Some(&e.field)),
+                Ok(error_body(
+                    ErrorCode::InvalidInput.as_str(),
+                    Some(&e.field),
+                    &e.message,
+                )),
             )
         }
     };

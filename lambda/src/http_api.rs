@@ -12,7 +12,7 @@
 //! The path may carry a stage or base-path prefix (`/prod/v1/events`): routing
 //! starts at the last `/v1/` segment.
 
-use atlassian_lcm::{parse_request, ErrorCode, InputError, Report, Request};
+use atlassian_lcm::{parse_request, ActionKind, ErrorCode, InputError, Report, Request};
 use serde_json::{json, Value};
 
 use crate::error::HostError;
@@ -67,7 +67,10 @@ pub fn error_body(code: &str, field: Option<&str>, message: &str) -> Value {
 
 /// 400 naming the bad field.
 pub fn input_error(e: &InputError) -> HttpAnswer {
-    HttpAnswer::json(400, error_body("invalid_input", Some(&e.field), &e.message))
+    HttpAnswer::json(
+        400,
+        error_body(ErrorCode::InvalidInput.as_str(), Some(&e.field), &e.message),
+    )
 }
 
 /// 500 for a bad configuration (the caller cannot fix it), 503 when the
@@ -178,9 +181,9 @@ pub fn prepare(call: &HttpCall) -> Result<Job, HttpAnswer> {
     })
 }
 
+/// The body and the path name the same action, however each is spelled.
 fn same_action(a: &str, b: &str) -> bool {
-    let norm = |s: &str| s.trim().to_ascii_uppercase().replace('-', "_");
-    norm(a) == norm(b)
+    a == b || ActionKind::parse(a).is_some_and(|kind| ActionKind::parse(b) == Some(kind))
 }
 
 fn field_error(field: &str, message: &str) -> InputError {

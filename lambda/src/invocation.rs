@@ -41,7 +41,7 @@ pub enum Invocation {
 }
 
 impl Invocation {
-    /// A short name for logs and metrics.
+    /// A short name for the log line (`source`): which front end called.
     pub fn source(&self) -> &'static str {
         match self {
             Invocation::EventBridge(_) => "eventbridge",
@@ -291,6 +291,16 @@ mod tests {
         assert_eq!(event.detail_type, "Worker Lifecycle");
         assert!(event.source.starts_with("hr."));
         assert_eq!(event.detail["lifecycle"], "joiner");
+    }
+
+    #[test]
+    fn each_invocation_names_its_source() {
+        let source = |name: &str| classify(fixture(name)).unwrap().source();
+        assert_eq!(source("eventbridge-joiner.json"), "eventbridge");
+        assert_eq!(source("apigw-v2-events-mover.json"), "apigw_v2");
+        assert_eq!(source("apigw-v1-plan-leaver.json"), "apigw_v1");
+        assert_eq!(source("function-url-delete.json"), "function_url");
+        assert_eq!(source("direct-check.json"), "direct");
     }
 
     #[test]

@@ -9,7 +9,7 @@
 //! only adds the JavaScript method names and spellings.
 
 use atlassian_lcm::config::Key;
-use atlassian_lcm::event::Lifecycle;
+use atlassian_lcm::event::{GroupMode, Lifecycle};
 use atlassian_lcm::{ActionKind, Config};
 use serde::Serialize;
 
@@ -62,7 +62,7 @@ pub struct LifecycleCapability {
     /// The actions it runs, in order (a relationship change only with `access`).
     pub actions: &'static [ActionKind],
     /// The `access.mode`s it accepts (empty: it takes no `access`).
-    pub access_modes: &'static [&'static str],
+    pub access_modes: &'static [GroupMode],
 }
 
 /// One setting.

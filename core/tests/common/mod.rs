@@ -10,8 +10,8 @@ use atlassian_lcm::clock::SystemClock;
 use atlassian_lcm::config::{Key, RawValue, Source};
 use atlassian_lcm::http::HttpClient;
 use atlassian_lcm::native::{ReqwestClient, TokioSleep};
-use atlassian_lcm::testing::{FakeClock, FakeSleep};
 use atlassian_lcm::retry::RetryPolicy;
+use atlassian_lcm::testing::{FakeClock, FakeSleep};
 use atlassian_lcm::{Config, Lcm, RawConfig, Report, RunOptions};
 use serde_json::{json, Value};
 
@@ -59,7 +59,8 @@ pub fn engine_with(config: Config, http: Arc<dyn HttpClient>) -> Lcm {
 /// the engine waited for. Request timeouts never fire (real requests are in flight).
 pub fn engine_on_fake_time(config: Config, now_ms: u64) -> (Lcm, Arc<FakeSleep>) {
     let clock = FakeClock::at(now_ms);
-    let sleep = Arc::new(FakeSleep::new(clock.clone()).holding_from(config.limits().request_timeout()));
+    let sleep =
+        Arc::new(FakeSleep::new(clock.clone()).holding_from(config.limits().request_timeout()));
     let http = Arc::new(ReqwestClient::new().unwrap());
     (Lcm::new(config, http, sleep.clone(), clock), sleep)
 }

@@ -31,6 +31,7 @@ pub mod engine;
 pub mod event;
 pub mod http;
 pub mod ids;
+pub mod ledger;
 #[cfg(feature = "reqwest")]
 pub mod native;
 pub mod platform;

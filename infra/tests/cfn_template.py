@@ -206,6 +206,7 @@ SWITCHES = {
     "LCM_ADMIN_BASE_URL": "AdminBaseUrl",
     "LCM_API_BASE_URL": "ApiBaseUrl",
     "LCM_SECRET_TTL_SECONDS": "SecretCacheTtlSeconds",
+    "LCM_EVENT_SOURCES": "EventSources",
     "RUST_LOG": "LogLevel",
 }
 
@@ -311,7 +312,11 @@ def check_secret_scoped(template: dict[str, Any]) -> None:
 
 
 def check_retained(template: dict[str, Any]) -> None:
-    kept = resources_of(template, "AWS::SecretsManager::Secret") | resources_of(template, "AWS::SQS::Queue")
+    kept = (
+        resources_of(template, "AWS::SecretsManager::Secret")
+        | resources_of(template, "AWS::SQS::Queue")
+        | resources_of(template, "AWS::DynamoDB::Table")
+    )
     assert kept
     for logical_id, resource in kept.items():
         assert resource.get("DeletionPolicy") == "Retain", f"{logical_id} must survive stack deletion"
@@ -330,11 +335,6 @@ def check_event_rule(template: dict[str, Any]) -> None:
     rule_id, rule = one_resource(template, "AWS::Events::Rule")
     props = rule["Properties"]
     assert props.get("State", "ENABLED") == "ENABLED"
-    bus = ref_target(props.get("EventBusName"))
-    assert bus in template["Parameters"] and template["Parameters"][bus].get("Default") == "default"
-    assert props["EventPattern"] == {"source": [{"prefix": "hr."}], "detail-type": ["Worker Lifecycle"]}, (
-        f"rule must match exactly source prefix 'hr.' and detail-type 'Worker Lifecycle': {props['EventPattern']}"
-    )
     fn_id, _fn = function(template)
     targets = props["Targets"]
     assert len(targets) == 1
@@ -363,6 +363,88 @@ def check_event_rule(template: dict[str, Any]) -> None:
         if p["Properties"]["Principal"] == "events.amazonaws.com"
     ]
     assert len(perms) == 1 and ref_target(perms[0]["Properties"]["SourceArn"]) == rule_id
+
+
+# The rule's bus: the stack's own bus, or the existing custom bus the operator names.
+EVENT_BUS_EXPRESSION = {"Fn::If": ["CreateEventBus", {"Ref": "HrEventBus"}, {"Ref": "ExistingEventBusName"}]}
+EVENT_SOURCES_EXPRESSION = {"Fn::Split": [",", {"Ref": "EventSources"}]}
+
+
+def check_event_sources_trusted(template: dict[str, Any]) -> None:
+    """The rule matches exactly the `EventSources` parameter's sources (no prefix, no
+    wildcard) on a dedicated bus, never the default one, and the function is told the same
+    sources (LCM_EVENT_SOURCES) so it refuses anything else that reaches it."""
+    params, conditions = template["Parameters"], template["Conditions"]
+    _rule_id, rule = one_resource(template, "AWS::Events::Rule")
+    props = rule["Properties"]
+    assert props["EventPattern"] == {"source": EVENT_SOURCES_EXPRESSION, "detail-type": ["Worker Lifecycle"]}, (
+        f"rule must match exactly the EventSources sources and detail-type 'Worker Lifecycle': {props['EventPattern']}"
+    )
+    sources = params["EventSources"]
+    assert sources["Type"] == "String" and sources.get("Default"), "EventSources: a comma list with a default"
+    pattern = sources.get("AllowedPattern", "")
+    for good in ("hr.workday", "hr.workday,hr.bamboohr", "com.example/hr"):
+        assert re.fullmatch(pattern, good), f"EventSources must accept {good!r}"
+    for bad in ("", "hr.workday,", ",hr.workday", "hr.workday, hr.bamboohr", "hr.*", "*"):
+        assert not re.fullmatch(pattern, bad), f"EventSources must refuse {bad!r}"
+    _fid, fn = function(template)
+    env = fn["Properties"]["Environment"]["Variables"]
+    assert env.get("LCM_EVENT_SOURCES") == {"Ref": "EventSources"}, "LCM_EVENT_SOURCES must be !Ref EventSources"
+    # The bus: the stack's own, or an existing custom one; `default` is refused by both names.
+    assert props.get("EventBusName") == EVENT_BUS_EXPRESSION, f"rule bus {props.get('EventBusName')!r}"
+    assert conditions["CreateEventBus"] == {"Fn::Equals": [{"Ref": "ExistingEventBusName"}, ""]}
+    bus_id, bus = one_resource(template, "AWS::Events::EventBus")
+    assert bus_id == "HrEventBus" and bus.get("Condition") == "CreateEventBus"
+    assert bus["Properties"]["Name"] == {"Ref": "EventBusName"}
+    for name, allow_empty in (("EventBusName", False), ("ExistingEventBusName", True)):
+        pattern = params[name].get("AllowedPattern", "")
+        assert re.fullmatch(pattern, "hr-events"), f"{name} must accept a custom bus name"
+        assert not re.fullmatch(pattern, "default"), f"{name} must refuse the default bus"
+        assert bool(re.fullmatch(pattern, "")) == allow_empty, f"{name}: empty {'allowed' if allow_empty else 'refused'}"
+    assert params["ExistingEventBusName"].get("Default") == "", "the stack creates its bus by default"
+
+
+def check_ledger_table(template: dict[str, Any]) -> None:
+    """The ordering ledger: on-demand, point-in-time recovery, encrypted, TTL on the
+    leases' `expiresAt`, keyed by the string `pk`, retained, and named to the function."""
+    table_id, table = one_resource(template, "AWS::DynamoDB::Table")
+    props = table["Properties"]
+    assert props.get("BillingMode") == "PAY_PER_REQUEST", "the ledger is billed on demand"
+    assert "ProvisionedThroughput" not in props
+    assert props.get("PointInTimeRecoverySpecification", {}).get("PointInTimeRecoveryEnabled") is True, (
+        "the ledger needs point-in-time recovery"
+    )
+    assert props.get("SSESpecification", {}).get("SSEEnabled") is True, "the ledger is encrypted with KMS"
+    assert props.get("TimeToLiveSpecification") == {"AttributeName": "expiresAt", "Enabled": True}, (
+        "TTL must be on the leases' expiresAt (epoch seconds)"
+    )
+    assert props.get("KeySchema") == [{"AttributeName": "pk", "KeyType": "HASH"}], "partition key pk only"
+    assert props.get("AttributeDefinitions") == [{"AttributeName": "pk", "AttributeType": "S"}]
+    for policy in ("DeletionPolicy", "UpdateReplacePolicy"):
+        assert table.get(policy) == "Retain", f"{table_id} {policy} must be Retain"
+    _fid, fn = function(template)
+    env = fn["Properties"]["Environment"]["Variables"]
+    assert env.get("LCM_LEDGER_TABLE") == {"Ref": table_id}, f"LCM_LEDGER_TABLE must be !Ref {table_id}"
+
+
+LEDGER_ACTIONS = ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"]
+
+
+def check_ledger_least_privilege(template: dict[str, Any]) -> None:
+    """One statement, in the function role, grants DynamoDB: exactly the four single-item
+    actions, on exactly the ledger table (no index, no other table, no wildcard)."""
+    table_id, _table = one_resource(template, "AWS::DynamoDB::Table")
+    dynamo = [
+        (where, s) for where, s in statements(template)
+        if any(str(a).lower().startswith("dynamodb:") or str(a) == "*" for a in statement_values(s, "Action"))
+        and s.get("Effect") == "Allow"
+    ]
+    assert len(dynamo) == 1, f"exactly one statement may grant DynamoDB access, got {[w for w, _s in dynamo]}"
+    ((where, statement),) = dynamo
+    assert where.startswith("FunctionRole."), f"the DynamoDB grant belongs to the function role, not {where}"
+    assert sorted(as_list(statement["Action"])) == sorted(LEDGER_ACTIONS), statement["Action"]
+    assert not isinstance(statement["Resource"], list), "the ledger statement names one resource"
+    assert statement["Resource"] == {"Fn::GetAtt": [table_id, "Arn"]}, statement["Resource"]
 
 
 def check_queues_encrypted(template: dict[str, Any]) -> None:
@@ -471,6 +553,9 @@ ALL_CHECKS = [
     check_secret_scoped,
     check_retained,
     check_event_rule,
+    check_event_sources_trusted,
+    check_ledger_table,
+    check_ledger_least_privilege,
     check_queues_encrypted,
     check_on_failure_destination,
     check_no_wildcard_allow,

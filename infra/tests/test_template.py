@@ -115,6 +115,90 @@ def pattern_too_broad(t):
     t["Resources"]["LifecycleEventRule"]["Properties"]["EventPattern"] = {"source": [{"prefix": ""}]}
 
 
+def _rule(t: dict[str, Any]) -> dict[str, Any]:
+    return t["Resources"]["LifecycleEventRule"]["Properties"]
+
+
+def _ledger(t: dict[str, Any]) -> dict[str, Any]:
+    return t["Resources"]["LedgerTable"]
+
+
+def sources_hardcoded(t):
+    _rule(t)["EventPattern"]["source"] = ["hr.workday"]
+
+
+def sources_prefix_again(t):
+    _rule(t)["EventPattern"]["source"] = [{"prefix": "hr."}]
+
+
+def sources_env_missing(t):
+    del _fn(t)["Environment"]["Variables"]["LCM_EVENT_SOURCES"]
+
+
+def sources_pattern_loose(t):
+    t["Parameters"]["EventSources"]["AllowedPattern"] = ".*"
+
+
+def rule_on_default_bus(t):
+    _rule(t)["EventBusName"] = "default"
+
+
+def existing_bus_may_be_default(t):
+    t["Parameters"]["ExistingEventBusName"]["AllowedPattern"] = "^$|^[A-Za-z0-9._\\-/]{1,256}$"
+
+
+def bus_not_created(t):
+    del t["Resources"]["HrEventBus"]
+
+
+def ledger_provisioned(t):
+    _ledger(t)["Properties"]["BillingMode"] = "PROVISIONED"
+    _ledger(t)["Properties"]["ProvisionedThroughput"] = {"ReadCapacityUnits": 5, "WriteCapacityUnits": 5}
+
+
+def ledger_without_pitr(t):
+    del _ledger(t)["Properties"]["PointInTimeRecoverySpecification"]
+
+
+def ledger_unencrypted(t):
+    _ledger(t)["Properties"]["SSESpecification"]["SSEEnabled"] = False
+
+
+def ledger_ttl_on_facts(t):
+    _ledger(t)["Properties"]["TimeToLiveSpecification"]["AttributeName"] = "occurredAtMs"
+
+
+def ledger_not_retained(t):
+    del _ledger(t)["DeletionPolicy"]
+
+
+def ledger_env_missing(t):
+    del _fn(t)["Environment"]["Variables"]["LCM_LEDGER_TABLE"]
+
+
+def ledger_scan_allowed(t):
+    _statement(t, "UseOrderingLedger")["Action"].append("dynamodb:Scan")
+
+
+def ledger_every_table(t):
+    _statement(t, "UseOrderingLedger")["Resource"] = {"Fn::Sub": "arn:${AWS::Partition}:dynamodb:*:*:table/*"}
+
+
+def ledger_indexes_too(t):
+    s = _statement(t, "UseOrderingLedger")
+    s["Resource"] = [s["Resource"], {"Fn::Sub": "${LedgerTable.Arn}/index/*"}]
+
+
+def ledger_second_grant(t):
+    _role_statements(t).append({"Effect": "Allow", "Action": "dynamodb:Query", "Resource": {"Fn::GetAtt": ["LedgerTable", "Arn"]}})
+
+
+def ledger_grant_in_queue_policy(t):
+    t["Resources"]["FailureQueuePolicy"]["Properties"]["PolicyDocument"]["Statement"].append(
+        {"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "dynamodb:GetItem", "Resource": "*"}
+    )
+
+
 def queue_unencrypted(t):
     t["Resources"]["FailureQueue"]["Properties"]["SqsManagedSseEnabled"] = False
 
@@ -200,7 +284,28 @@ MUTATIONS = [
     (dlq_detached, cfn.check_event_rule),
     (retry_policy_missing, cfn.check_event_rule),
     (dlq_policy_unscoped, cfn.check_event_rule),
-    (pattern_too_broad, cfn.check_event_rule),
+    (pattern_too_broad, cfn.check_event_sources_trusted),
+    (sources_hardcoded, cfn.check_event_sources_trusted),
+    (sources_prefix_again, cfn.check_event_sources_trusted),
+    (sources_env_missing, cfn.check_event_sources_trusted),
+    (sources_env_missing, cfn.check_switches_wired),
+    (sources_pattern_loose, cfn.check_event_sources_trusted),
+    (rule_on_default_bus, cfn.check_event_sources_trusted),
+    (existing_bus_may_be_default, cfn.check_event_sources_trusted),
+    (bus_not_created, cfn.check_event_sources_trusted),
+    (ledger_provisioned, cfn.check_ledger_table),
+    (ledger_without_pitr, cfn.check_ledger_table),
+    (ledger_unencrypted, cfn.check_ledger_table),
+    (ledger_ttl_on_facts, cfn.check_ledger_table),
+    (ledger_not_retained, cfn.check_ledger_table),
+    (ledger_not_retained, cfn.check_retained),
+    (ledger_env_missing, cfn.check_ledger_table),
+    (ledger_scan_allowed, cfn.check_ledger_least_privilege),
+    (ledger_every_table, cfn.check_ledger_least_privilege),
+    (ledger_every_table, cfn.check_no_wildcard_allow),
+    (ledger_indexes_too, cfn.check_ledger_least_privilege),
+    (ledger_second_grant, cfn.check_ledger_least_privilege),
+    (ledger_grant_in_queue_policy, cfn.check_ledger_least_privilege),
     (queue_unencrypted, cfn.check_queues_encrypted),
     (on_failure_missing, cfn.check_on_failure_destination),
     (failure_queue_url_elsewhere, cfn.check_on_failure_destination),

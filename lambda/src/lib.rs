@@ -26,6 +26,7 @@ pub mod failure;
 pub mod handler;
 pub mod http_api;
 pub mod invocation;
+pub mod ledger;
 pub mod logging;
 pub mod metrics;
 pub mod settings;

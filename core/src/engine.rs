@@ -10,6 +10,7 @@ use crate::clock::{rfc3339, Clock, Sleep};
 use crate::config::Config;
 use crate::event::{parse_request, ActionCall, InputError, Request};
 use crate::http::HttpClient;
+use crate::ledger::{Ledger, MemoryLedger};
 use crate::report::{ErrorCode, Report, ReportError, StepStatus};
 use crate::transport::{Host, Transport};
 
@@ -28,6 +29,7 @@ pub struct RunOptions {
 pub struct Lcm {
     config: Arc<Config>,
     host: Host,
+    ledger: Arc<dyn Ledger>,
 }
 
 impl std::fmt::Debug for Lcm {
@@ -49,7 +51,21 @@ impl Lcm {
         Lcm {
             config: Arc::new(config),
             host: Host { http, sleep, clock },
+            ledger: Arc::new(MemoryLedger::default()),
         }
+    }
+
+    /// The same engine ordering events through `ledger` (SQLite for the CLI,
+    /// DynamoDB for the Lambda, the caller's store in wasm). Without one,
+    /// events are ordered in this engine's memory only.
+    pub fn with_ledger(mut self, ledger: Arc<dyn Ledger>) -> Self {
+        self.ledger = ledger;
+        self
+    }
+
+    /// The ordering ledger.
+    pub fn ledger(&self) -> &Arc<dyn Ledger> {
+        &self.ledger
     }
 
     /// An engine with the native reqwest client, tokio sleeper and system clock.

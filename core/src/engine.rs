@@ -11,7 +11,8 @@ use crate::config::Config;
 use crate::event::{parse_request, ActionCall, InputError, Request};
 use crate::http::HttpClient;
 use crate::ledger::{Ledger, MemoryLedger};
-use crate::report::{ErrorCode, Report, ReportError, StepStatus};
+use crate::ordering;
+use crate::report::{ErrorCode, Identity, Report, ReportError, StepStatus};
 use crate::transport::{Host, Transport};
 
 /// Per-call options from the host.
@@ -95,11 +96,23 @@ impl Lcm {
         Ok(self.run(&request, options).await)
     }
 
-    /// Runs a validated request.
+    /// Runs a validated request, ordered through the [`Ledger`]: a request for a worker first takes that worker's
+    /// lease, and a lifecycle event older than the latest applied HR fact is
+    /// refused as `stale_event` before any Atlassian call.
     pub async fn run(&self, request: &Request, options: RunOptions) -> Report {
         let started = self.host.clock.now_ms();
         let safety = self.config.safety();
         let dry_run = request.dry_run || options.dry_run || safety.dry_run_only();
+        let gate = ordering::admit(
+            &*self.ledger,
+            (&*self.host.clock, &*self.host.sleep),
+            ordering::Admit {
+                request,
+                dry_run,
+                deadline_ms: options.deadline_ms,
+            },
+        )
+        .await;
         let transport = Transport::new(
             self.host.clone(),
             self.config.clone(),
@@ -107,11 +120,15 @@ impl Lcm {
         );
         let ctx = Ctx::new(transport);
         let mut error = None;
+        let mut stale_after = None;
         let wants_delete = request
             .calls
             .iter()
             .any(|c| matches!(c, ActionCall::Delete(_)));
-        if wants_delete && !safety.allow_delete() {
+        if let Some(refusal) = gate.refusal.clone() {
+            error = Some(refusal.error);
+            stale_after = refusal.stale_after;
+        } else if wants_delete && !safety.allow_delete() {
             error = Some(ReportError {
                 code: ErrorCode::ActionDisabled,
                 message: "DELETE_IDENTITY is disabled: set LCM_ALLOW_DELETE=true to permit permanent deletion (nothing was sent to Atlassian)".into(),
@@ -127,27 +144,21 @@ impl Lcm {
         let (transport, collected) = ctx.into_collected();
         let (api_calls, retries) = transport.counts();
         let outcome = Report::derive_outcome(&collected.steps, error.as_ref());
-        let mut identity = collected.identity;
-        if let Some(w) = request.calls.iter().find_map(worker_of) {
-            identity.hr_id = identity
-                .hr_id
-                .or_else(|| w.hr_id.as_ref().map(|h| h.to_string()));
-            identity.email = identity
-                .email
-                .or_else(|| w.email.as_ref().map(|e| e.to_string()));
-        }
+        let mut warnings = collected.warnings;
+        warnings.extend(gate.finish(outcome).await);
         Report {
             actions: request.calls.iter().map(ActionCall::kind).collect(),
             lifecycle: request.lifecycle.map(|l| l.as_str().to_string()),
             event_id: request.event_id.clone(),
-            identity,
+            identity: identity_of(collected.identity, request),
             outcome,
             dry_run,
             error,
+            stale_after,
             steps: collected.steps,
             audit: collected.audit,
             plan: transport.take_plan(),
-            warnings: collected.warnings,
+            warnings,
             api_calls,
             retries,
             started_at: rfc3339(started),
@@ -199,11 +210,15 @@ impl Lcm {
     }
 }
 
-fn worker_of(call: &ActionCall) -> Option<&crate::event::Worker> {
-    match call {
-        ActionCall::Sync(s) => Some(&s.worker),
-        ActionCall::Relationships(r) => Some(&r.worker),
-        ActionCall::Deprovision(r) | ActionCall::Delete(r) => Some(&r.worker),
-        ActionCall::Check { .. } => None,
+/// What the run resolved of the person, completed from the request.
+fn identity_of(mut identity: Identity, request: &Request) -> Identity {
+    if let Some(w) = request.worker() {
+        identity.hr_id = identity
+            .hr_id
+            .or_else(|| w.hr_id.as_ref().map(|h| h.to_string()));
+        identity.email = identity
+            .email
+            .or_else(|| w.email.as_ref().map(|e| e.to_string()));
     }
+    identity
 }

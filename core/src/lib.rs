@@ -34,6 +34,7 @@ pub mod ids;
 pub mod ledger;
 #[cfg(feature = "reqwest")]
 pub mod native;
+mod ordering;
 pub mod platform;
 pub mod report;
 pub mod retry;

@@ -173,11 +173,20 @@ pub enum ErrorCode {
     UnexpectedResponse,
     /// A write whose outcome is unknown and which was not repeated.
     OutcomeUnknown,
+    /// The event is older (`occurredAt`) than the latest HR fact already
+    /// applied for this worker (named in `staleAfter`); nothing was sent.
+    StaleEvent,
+    /// Another run for the same worker held the worker's lease for the whole
+    /// wait; nothing was sent, and a later retry will proceed.
+    WorkerBusy,
+    /// The ordering ledger could not be read or written before the run;
+    /// nothing was sent, and a later retry may succeed.
+    LedgerUnavailable,
 }
 
 impl ErrorCode {
     /// Every code, in declaration order.
-    pub const ALL: [ErrorCode; 18] = [
+    pub const ALL: [ErrorCode; 21] = [
         ErrorCode::InvalidInput,
         ErrorCode::InvalidConfig,
         ErrorCode::ActionDisabled,
@@ -196,6 +205,9 @@ impl ErrorCode {
         ErrorCode::DeadlineExceeded,
         ErrorCode::UnexpectedResponse,
         ErrorCode::OutcomeUnknown,
+        ErrorCode::StaleEvent,
+        ErrorCode::WorkerBusy,
+        ErrorCode::LedgerUnavailable,
     ];
 
     /// The wire name, e.g. `ownership_conflict` (what serde writes).
@@ -219,6 +231,9 @@ impl ErrorCode {
             ErrorCode::DeadlineExceeded => "deadline_exceeded",
             ErrorCode::UnexpectedResponse => "unexpected_response",
             ErrorCode::OutcomeUnknown => "outcome_unknown",
+            ErrorCode::StaleEvent => "stale_event",
+            ErrorCode::WorkerBusy => "worker_busy",
+            ErrorCode::LedgerUnavailable => "ledger_unavailable",
         }
     }
 }
@@ -310,6 +325,18 @@ pub struct Identity {
     pub account_id: Option<String>,
 }
 
+/// The newer HR fact a stale event lost to (`report.staleAfter`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct NewerFact {
+    /// The event that carried the newer fact.
+    pub event_id: String,
+    /// When HR says it happened, RFC 3339 (UTC).
+    pub occurred_at: String,
+    /// Its lifecycle (`joiner`, `leaver`, ...).
+    pub lifecycle: String,
+}
+
 /// The report.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -331,6 +358,9 @@ pub struct Report {
     /// Why the whole call was refused or stopped, if it was.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<ReportError>,
+    /// With `stale_event`: the newer fact already applied for this worker.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stale_after: Option<NewerFact>,
     /// Each step.
     pub steps: Vec<Step>,
     /// The audit trail.
@@ -385,7 +415,9 @@ impl Report {
     }
 
     /// True when every failure is of a kind a later retry could fix (rate
-    /// limits, server errors, time-outs); false when retrying is pointless.
+    /// limits, server errors, time-outs, a busy worker, an unreachable
+    /// ledger); false when retrying is pointless (a `stale_event` stays
+    /// stale however often it is retried).
     pub fn is_transient_failure(&self) -> bool {
         let errors: Vec<&ReportError> = self
             .error
@@ -400,6 +432,8 @@ impl Report {
                         | ErrorCode::DeadlineExceeded
                         | ErrorCode::AtlassianError
                         | ErrorCode::OutcomeUnknown
+                        | ErrorCode::WorkerBusy
+                        | ErrorCode::LedgerUnavailable
                 )
             })
     }
@@ -455,6 +489,7 @@ mod tests {
             outcome: Outcome::Failed,
             dry_run: false,
             error: None,
+            stale_after: None,
             steps: codes
                 .iter()
                 .map(|c| Step {
@@ -477,6 +512,9 @@ mod tests {
         assert!(!failing(&[ErrorCode::AtlassianError, ErrorCode::Rejected]).is_transient_failure());
         assert!(!failing(&[ErrorCode::OwnershipConflict]).is_transient_failure());
         assert!(!failing(&[]).is_transient_failure());
+        assert!(failing(&[ErrorCode::WorkerBusy]).is_transient_failure());
+        assert!(failing(&[ErrorCode::LedgerUnavailable]).is_transient_failure());
+        assert!(!failing(&[ErrorCode::StaleEvent]).is_transient_failure());
     }
 
     #[test]

@@ -1,14 +1,19 @@
 //! `lcm demo`: the whole lifecycle of one person — joiner, mover, leaver,
 //! rehire, purge, and a replay — against the emulator started in-process with
 //! the demo organization. Each event is planned first (a dry run), then run;
-//! the audit trail closes the show. Nothing leaves this machine.
+//! a delayed older mover, delivered after the leaver, is refused as stale;
+//! the audit trail closes the show. Nothing leaves this machine: the ordering
+//! ledger is a fresh file in a temporary directory, never the user's.
 
 use atlassian_emulator::{Emulator, Seed};
 use atlassian_lcm::config::{Key, RawValue, Source};
+use std::sync::Arc;
+
 use atlassian_lcm::report::AuditEvent;
-use atlassian_lcm::{Config, Lcm, RawConfig, Report, RunOptions};
+use atlassian_lcm::{Config, ErrorCode, Lcm, RawConfig, Report, RunOptions};
 use serde_json::{json, Value};
 
+use crate::ledger::SqliteLedger;
 use crate::render::{self, Style};
 
 /// The events of the scenario, in order: `(title, event)`.
@@ -19,10 +24,12 @@ pub fn scenario() -> Vec<(&'static str, Value)> {
         "title": "Engineer", "department": "Platform", "organization": "Example",
         "timezone": "Europe/Vienna", "preferredLanguage": "de-AT"
     });
+    // HR's times: one hour apart, in the order HR made the changes.
     let event = |id: &str, lifecycle: &str, worker: Value, access: Option<Value>| {
+        let n: u32 = id[id.len() - 1..].parse().unwrap_or(0);
         let mut e = json!({
             "schemaVersion": "1", "eventId": id, "lifecycle": lifecycle,
-            "occurredAt": "2026-11-30T09:00:00Z", "worker": worker
+            "occurredAt": format!("2026-11-30T{:02}:00:00Z", 8 + n), "worker": worker
         });
         if let Some(a) = access {
             e["access"] = a;
@@ -83,13 +90,48 @@ pub fn scenario() -> Vec<(&'static str, Value)> {
     ]
 }
 
+/// A mover that HR made between the mover and the leaver, delivered only now
+/// (EventBridge keeps no order): the ledger refuses it.
+pub fn delayed_mover() -> Value {
+    json!({
+        "schemaVersion": "1", "eventId": "demo-0002b", "lifecycle": "mover",
+        "occurredAt": "2026-11-30T10:30:00Z",
+        "worker": {"hrId": "E2001", "workEmail": "hedy.lamarr@example.com"},
+        "access": {"groups": ["engineering"], "mode": "add"}
+    })
+}
+
+/// A ledger file of the demo's own, removed when dropped.
+struct DemoLedger(std::path::PathBuf);
+
+impl DemoLedger {
+    fn create() -> Result<(DemoLedger, SqliteLedger), String> {
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or(0);
+        let dir = std::env::temp_dir().join(format!("lcm-demo-{}-{nanos}", std::process::id()));
+        let ledger = SqliteLedger::open(&dir.join("ledger.sqlite3"))?;
+        Ok((DemoLedger(dir), ledger))
+    }
+}
+
+impl Drop for DemoLedger {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
 /// Runs the demo; returns the process exit code.
 pub async fn run(json_output: bool) -> Result<i32, String> {
     let style = Style::detect();
     let emulator = Emulator::start(Seed::demo())
         .await
         .map_err(|e| format!("cannot start the emulator: {e}"))?;
-    let lcm = Lcm::native(demo_config(&emulator)?).map_err(|e| e.to_string())?;
+    let (_ledger_dir, ledger) = DemoLedger::create()?;
+    let lcm = Lcm::native(demo_config(&emulator)?)
+        .map_err(|e| e.to_string())?
+        .with_ledger(Arc::new(ledger));
     if !json_output {
         println!("{}", style.bold("atlassian-lcm demo"));
         println!(
@@ -103,6 +145,7 @@ pub async fn run(json_output: bool) -> Result<i32, String> {
     let mut reports: Vec<Value> = Vec::new();
     let mut audit: Vec<AuditEvent> = Vec::new();
     let mut all_ok = true;
+    let mut stale_report = None;
     for (n, (title, event)) in scenario().into_iter().enumerate() {
         let plan = lcm
             .run_json(
@@ -125,12 +168,18 @@ pub async fn run(json_output: bool) -> Result<i32, String> {
         } else {
             print_pair(n + 1, title, &event, &plan, &done, style);
         }
+        if n == 3 {
+            let (ok, stale) = refuse_delayed(&lcm, json_output, style).await?;
+            all_ok &= ok;
+            stale_report = Some(stale);
+        }
     }
     let state = emulator.state();
     if json_output {
+        let out = json!({"steps": reports, "stale": stale_report});
         println!(
             "{}",
-            serde_json::to_string_pretty(&json!({"steps": reports})).map_err(|e| e.to_string())?
+            serde_json::to_string_pretty(&out).map_err(|e| e.to_string())?
         );
     } else {
         println!("\n{}", style.bold("Audit trail"));
@@ -155,6 +204,36 @@ pub async fn run(json_output: bool) -> Result<i32, String> {
     }
     emulator.shutdown();
     Ok(if all_ok { 0 } else { 1 })
+}
+
+/// Sends [`delayed_mover`]: it must be refused as `stale_event`, with no
+/// call; one line says so. Returns whether it was, and the report.
+async fn refuse_delayed(
+    lcm: &Lcm,
+    json_output: bool,
+    style: Style,
+) -> Result<(bool, Report), String> {
+    let report = lcm
+        .run_json(&delayed_mover(), RunOptions::default())
+        .await
+        .map_err(|e| e.to_string())?;
+    let refused = report.error.as_ref().map(|e| e.code) == Some(ErrorCode::StaleEvent)
+        && report.api_calls == 0;
+    if !json_output {
+        let newer = report.stale_after.as_ref();
+        println!(
+            "\n{} {}",
+            style.bold("Delayed:"),
+            style.dim(&format!(
+                "mover demo-0002b (occurred 10:30, before the leaver) arrives now: {} as {}, nothing sent (the newer fact is the {} {})",
+                if refused { "refused" } else { "NOT refused" },
+                report.error.as_ref().map_or("-", |e| e.code.as_str()),
+                newer.map_or("-", |f| f.lifecycle.as_str()),
+                newer.map_or("-", |f| f.event_id.as_str()),
+            ))
+        );
+    }
+    Ok((refused, report))
 }
 
 fn print_pair(n: usize, title: &str, event: &Value, plan: &Report, done: &Report, style: Style) {

@@ -3,11 +3,13 @@
 //! lives in the `atlassian-lcm` crate.
 
 mod demo;
+mod ledger;
 mod render;
 mod settings;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use atlassian_lcm::{parse_request, parse_request_str, Lcm, Report, RunOptions};
 
@@ -27,8 +29,13 @@ OPTIONS:
 
 Configuration comes from LCM_SCIM_URL, LCM_SCIM_TOKEN, LCM_ADMIN_API_KEY,
 LCM_SCIM_ORGANIZATION_ID and the optional LCM_* settings (see the README).
+Events are applied in HR order (occurredAt) through a ledger file shared by every
+lcm on this host: $XDG_STATE_HOME/atlassian-lcm/ledger.sqlite3 (else under
+~/.local/state), or LCM_LEDGER=PATH. An event older than the latest one applied
+for its worker is refused as stale_event, with nothing sent.
 Exit status: 0 when the outcome is succeeded, no_change or planned; 1 when it is
-partial or failed; 2 for bad input, bad configuration or bad usage.";
+partial or failed (a stale event included); 2 for bad input, bad configuration,
+a ledger that cannot be opened, or bad usage.";
 
 struct Args {
     command: String,
@@ -122,6 +129,7 @@ async fn execute(args: &Args, dry_run: bool) -> Result<i32, String> {
         .map_err(|e| format!("{file}: {}: {}", e.field, e.message))?;
     let config = settings::load(args.config.as_deref())?;
     let lcm = Lcm::native(config).map_err(|e| e.to_string())?;
+    let lcm = with_ledger(lcm, dry_run)?;
     let report = lcm
         .run(
             &request,
@@ -132,6 +140,21 @@ async fn execute(args: &Args, dry_run: bool) -> Result<i32, String> {
         )
         .await;
     print_report(&report, args.json)
+}
+
+/// The engine over the host's ledger file: `lcm run` opens it for writing
+/// (creating it), `lcm plan` only reads it, and never creates it.
+fn with_ledger(lcm: Lcm, read_only: bool) -> Result<Lcm, String> {
+    let path = ledger::default_path(|k| std::env::var(k).ok())?;
+    if read_only {
+        Ok(match ledger::SqliteLedger::open_read_only(&path)? {
+            Some(l) => lcm.with_ledger(Arc::new(l)),
+            // No file: nothing was ever recorded, so nothing is stale.
+            None => lcm,
+        })
+    } else {
+        Ok(lcm.with_ledger(Arc::new(ledger::SqliteLedger::open(&path)?)))
+    }
 }
 
 async fn check(args: &Args) -> Result<i32, String> {

@@ -9,7 +9,10 @@ use serde_json::{json, Value};
 
 fn lcm() -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_lcm"));
-    c.env_clear().env("NO_COLOR", "1");
+    // A ledger of this test binary's own (the environment is cleared, so
+    // there is no HOME to put the default one under).
+    let ledger = std::env::temp_dir().join(format!("lcm-cli-{}.sqlite3", std::process::id()));
+    c.env_clear().env("NO_COLOR", "1").env("LCM_LEDGER", ledger);
     c
 }
 

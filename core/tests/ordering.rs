@@ -48,6 +48,15 @@ async fn setup() -> (Emulator, Lcm, Arc<MemoryLedger>) {
     (emu, lcm, ledger)
 }
 
+/// Plans an event (a dry run).
+async fn dry_run(lcm: &Lcm, event: &Value) -> Report {
+    let options = atlassian_lcm::RunOptions {
+        dry_run: true,
+        ..Default::default()
+    };
+    lcm.run_json(event, options).await.expect("valid input")
+}
+
 fn assert_stale(r: &Report, newer_id: &str, newer_hours: i64) {
     assert_eq!(r.outcome, Outcome::Failed, "{r:#?}");
     let e = r.error.as_ref().expect("a report-level error");
@@ -257,16 +266,7 @@ async fn a_plan_reads_the_ledger_but_never_writes_it() {
         ada(),
         Some(json!({"groups": ["contractors"]})),
     );
-    let plan = lcm
-        .run_json(
-            &mover,
-            atlassian_lcm::RunOptions {
-                dry_run: true,
-                ..Default::default()
-            },
-        )
-        .await
-        .unwrap();
+    let plan = dry_run(&lcm, &mover).await;
     assert_stale(&plan, "L", 2);
     assert!(plan.dry_run);
     // A newer plan is planned, and the record stays the leaver's.
@@ -277,16 +277,7 @@ async fn a_plan_reads_the_ledger_but_never_writes_it() {
         ada(),
         Some(json!({"groups": ["contractors"]})),
     );
-    let plan = lcm
-        .run_json(
-            &newer,
-            atlassian_lcm::RunOptions {
-                dry_run: true,
-                ..Default::default()
-            },
-        )
-        .await
-        .unwrap();
+    let plan = dry_run(&lcm, &newer).await;
     assert_eq!(plan.outcome, Outcome::Planned, "{plan:#?}");
     assert_eq!(
         ledger.read(&ada_key()).await.unwrap().unwrap().event_id,

@@ -216,58 +216,10 @@ mod tests {
             .block_on(f)
     }
 
-    fn fact(at: i64, id: &str) -> AppliedFact {
-        AppliedFact {
-            occurred_at_ms: at,
-            event_id: id.into(),
-            lifecycle: "mover".into(),
-        }
-    }
-
     #[test]
-    fn lease_is_exclusive_until_it_expires_or_is_released() {
+    fn the_memory_ledger_keeps_the_rules() {
         let l = MemoryLedger::default();
-        let k = WorkerKey::from_stored("hr:E1");
-        block_on(async {
-            assert!(l.try_lease(&k, "a", 100, 200).await.unwrap());
-            assert!(
-                l.try_lease(&k, "a", 150, 250).await.unwrap(),
-                "the holder renews"
-            );
-            assert!(!l.try_lease(&k, "b", 150, 300).await.unwrap(), "held by a");
-            assert!(
-                l.try_lease(&k, "b", 250, 400).await.unwrap(),
-                "a's lease lapsed at 250"
-            );
-            l.release(&k, "a").await.unwrap();
-            assert!(
-                !l.try_lease(&k, "c", 300, 500).await.unwrap(),
-                "a may not release b's lease"
-            );
-            l.release(&k, "b").await.unwrap();
-            assert!(l.try_lease(&k, "c", 300, 500).await.unwrap());
-        });
-    }
-
-    #[test]
-    fn advance_never_goes_back_in_time() {
-        let l = MemoryLedger::default();
-        let k = WorkerKey::from_stored("hr:E1");
-        block_on(async {
-            assert!(l.advance(&k, &fact(10, "e1")).await.unwrap());
-            assert!(
-                l.advance(&k, &fact(10, "e2")).await.unwrap(),
-                "equal times apply in arrival order"
-            );
-            assert!(!l.advance(&k, &fact(9, "e0")).await.unwrap());
-            assert_eq!(l.read(&k).await.unwrap(), Some(fact(10, "e2")));
-            assert!(l.try_lease(&k, "a", 0, 5).await.unwrap());
-            assert!(l.advance(&k, &fact(11, "e3")).await.unwrap());
-            assert!(
-                !l.try_lease(&k, "b", 1, 5).await.unwrap(),
-                "advancing keeps the lease"
-            );
-        });
+        block_on(crate::ledger::conformance::check_rules(&l, &l));
     }
 
     #[test]

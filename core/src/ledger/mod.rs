@@ -15,6 +15,8 @@
 //! JavaScript object for wasm, and [`MemoryLedger`] where nothing durable is
 //! configured (its [`Ledger::scope_warning`] says so in every report).
 
+#[cfg(any(test, feature = "test-support"))]
+pub mod conformance;
 mod memory;
 mod sequence;
 

@@ -225,6 +225,11 @@ pub fn status_for_code(code: ErrorCode) -> u16 {
         | ErrorCode::UnexpectedResponse
         | ErrorCode::OutcomeUnknown => 502,
         ErrorCode::DeadlineExceeded => 504,
+        // The event conflicts with a newer fact already applied: retrying
+        // cannot help.
+        ErrorCode::StaleEvent => 409,
+        // Another run holds the worker, or the ledger is unreachable: retry later.
+        ErrorCode::WorkerBusy | ErrorCode::LedgerUnavailable => 503,
     }
 }
 

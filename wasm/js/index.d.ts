@@ -51,7 +51,10 @@ export type ErrorCode =
   | "transport"
   | "deadline_exceeded"
   | "unexpected_response"
-  | "outcome_unknown";
+  | "outcome_unknown"
+  | "stale_event"
+  | "worker_busy"
+  | "ledger_unavailable";
 
 /** The codes an `AtlassianLcmError` can carry (`internal` is a bug in this package). */
 export type ThrownErrorCode = "invalid_input" | "invalid_config" | "internal";
@@ -419,6 +422,14 @@ export interface Identity {
   accountId?: string;
 }
 
+/** The newer HR fact a stale event lost to (`report.staleAfter`). */
+export interface NewerFact {
+  eventId: string;
+  /** RFC 3339, UTC. */
+  occurredAt: string;
+  lifecycle: Lifecycle;
+}
+
 /** What every action method resolves to. A failed call is a report with `outcome: "failed"`. */
 export interface Report {
   /** The actions run, in order (a lifecycle event may run two). */
@@ -431,6 +442,8 @@ export interface Report {
   dryRun: boolean;
   /** Why the whole call was refused or stopped. */
   error?: ReportError;
+  /** With `error.code === "stale_event"`: the newer HR fact the event lost to. */
+  staleAfter?: NewerFact;
   steps: Step[];
   audit: AuditEvent[];
   /** In a dry run, the writes that would have been sent (absent when none). */
@@ -531,10 +544,51 @@ export interface FetchResponse {
 /** A `fetch`: the global one, or any function with its shape (a proxy, a mock). */
 export type FetchFunction = (url: string, init: FetchInit) => Promise<FetchResponse>;
 
+/** The latest HR fact applied for a worker, as a ledger stores it. */
+export interface LedgerFact {
+  /** `occurredAt`, epoch milliseconds. */
+  occurredAtMs: number;
+  eventId: string;
+  lifecycle: Lifecycle;
+}
+
+/** One worker's record in a {@link Ledger}: plain JSON, stored as given. */
+export interface LedgerEntry {
+  fact?: LedgerFact;
+  /** Who holds the worker's lease (an opaque run id). */
+  leaseOwner?: string;
+  /** When the lease lapses, epoch milliseconds. */
+  leaseExpiresAtMs?: number;
+}
+
+/**
+ * The ordering ledger over your own store, one entry per worker key
+ * (`hr:<hrId>` or `email:<lower-cased e-mail>`). Share one store between every
+ * instance and process that handles the same people.
+ */
+export interface Ledger {
+  /** The entry under `key`, or `null`/`undefined` when there is none. */
+  get(key: string): Promise<LedgerEntry | null | undefined>;
+  /**
+   * Atomically: if the entry under `key` equals `expected` (`null`: nothing
+   * stored), store `next` and resolve to `true`; else resolve to `false`.
+   * Comparing with `JSON.stringify` is enough when entries are stored as given.
+   */
+  compareAndSet(key: string, expected: LedgerEntry | null, next: LedgerEntry): Promise<boolean>;
+  /** Clears `leaseOwner` and `leaseExpiresAtMs` under `key` if `owner` holds the lease. */
+  release(key: string, owner: string): Promise<void>;
+}
+
 /** Options of the constructor. */
 export interface AtlassianLcmOptions {
   /** Default: the global `fetch`. */
   fetch?: FetchFunction;
+  /**
+   * Orders events per worker across instances (stale events are refused as
+   * `stale_event`, runs for one worker are serialized). Default: an in-memory
+   * ledger for this instance only, which every report warns of.
+   */
+  ledger?: Ledger;
 }
 
 /** One invalid setting. */

@@ -6,18 +6,21 @@
 use std::sync::Arc;
 
 use atlassian_lcm::config::Source;
+use atlassian_lcm::ledger::Ledger;
 use atlassian_lcm::{parse_request, Config, Lcm, RawConfig, RunOptions};
-use js_sys::Promise;
+use js_sys::{Object, Promise, Reflect};
 use serde_json::Value;
 use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::future_to_promise;
 
 use crate::errors::{self, invalid_config, invalid_input, JsResult};
 use crate::fetch::FetchClient;
+use crate::ledger::{memory_ledger, JsLedger, JsStore};
 use crate::timers::{DateClock, TimerSleep};
 use crate::{capabilities, json, VERSION};
 
-/// The connector for JavaScript: `new AtlassianLcm(config, { fetch })`.
+/// The connector for JavaScript: `new AtlassianLcm(config, { fetch, ledger })`.
 ///
 /// Every action method is async and resolves to a report; see the module docs
 /// for which failures reject.
@@ -29,7 +32,9 @@ pub struct AtlassianLcm {
 #[wasm_bindgen]
 impl AtlassianLcm {
     /// Validates `config` (camelCase settings, unknown keys refused) and
-    /// builds the engine over `options.fetch` (default: the global `fetch`).
+    /// builds the engine over `options.fetch` (default: the global `fetch`)
+    /// and `options.ledger` (default: an in-memory ledger for this instance,
+    /// which every report warns of; see [`crate::ledger`]).
     /// Throws an `Error` with `code: "invalid_config"` and `fields`.
     #[wasm_bindgen(constructor)]
     pub fn new(config: JsValue, options: JsValue) -> JsResult<AtlassianLcm> {
@@ -38,13 +43,19 @@ impl AtlassianLcm {
         let raw = RawConfig::from_json(&value, Source::JavaScript)
             .map_err(|e| errors::from_config(&e))?;
         let config = Config::from_raw(&raw).map_err(|e| errors::from_config(&e))?;
-        let http = FetchClient::from_options(&options)?;
+        let (fetch, ledger) = constructor_options(&options)?;
+        let http = FetchClient::from_options(&fetch)?;
+        let ledger: Arc<dyn Ledger> = match ledger {
+            Some(l) => Arc::new(JsLedger::new(JsStore::from_js(&l)?, None)),
+            None => Arc::new(memory_ledger()),
+        };
         let lcm = Lcm::new(
             config,
             Arc::new(http),
             Arc::new(TimerSleep::new()?),
             Arc::new(DateClock),
-        );
+        )
+        .with_ledger(ledger);
         Ok(AtlassianLcm { lcm })
     }
 
@@ -151,6 +162,31 @@ impl AtlassianLcm {
             json::to_js(&report)
         })
     }
+}
+
+/// Splits the constructor's options (`{ fetch?, ledger? }`, anything else
+/// refused) into what [`FetchClient::from_options`] reads and the ledger.
+fn constructor_options(options: &JsValue) -> JsResult<(JsValue, Option<JsValue>)> {
+    if options.is_undefined() || options.is_null() || !options.is_object() {
+        // FetchClient says what is wrong with a non-object.
+        return Ok((options.clone(), None));
+    }
+    let get =
+        |key: &str| Reflect::get(options, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED);
+    for key in Object::keys(options.unchecked_ref::<Object>()).iter() {
+        let key = key.as_string().unwrap_or_default();
+        if key != "fetch" && key != "ledger" {
+            return Err(invalid_config(&[(
+                key.clone(),
+                format!("unknown option `{key}`; the constructor options are `fetch` and `ledger`"),
+            )]));
+        }
+    }
+    let fetch = Object::new();
+    Reflect::set(&fetch, &JsValue::from_str("fetch"), &get("fetch"))?;
+    let ledger = get("ledger");
+    let ledger = (!ledger.is_undefined() && !ledger.is_null()).then_some(ledger);
+    Ok((fetch.into(), ledger))
 }
 
 /// Adds the method's `action` to a direct call, or checks an event is one.

@@ -12,6 +12,8 @@
 //!   `fetch` — injected, or the global one (`fetch`);
 //! - a `Sleep` over `setTimeout` and a
 //!   `Clock` over `Date.now()` (`timers`);
+//! - the ordering ledger over the caller's `{ get, compareAndSet, release }`,
+//!   or in memory per instance with a warning in every report (`ledger`);
 //! - errors as JavaScript `Error`s with a stable `code` ([`errors`]);
 //! - the `capabilities()` description ([`capabilities`]).
 //!
@@ -27,6 +29,8 @@ pub mod errors;
 #[cfg(target_arch = "wasm32")]
 pub mod fetch;
 pub mod json;
+#[cfg(target_arch = "wasm32")]
+pub mod ledger;
 #[cfg(target_arch = "wasm32")]
 pub mod timers;
 

@@ -9,7 +9,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use atlassian_lcm::config::Key;
 use atlassian_lcm::event::Lifecycle;
 use atlassian_lcm::report::{
-    AuditEvent, ErrorCode, Identity, Outcome, PlannedRequest, ReportError, Step, StepStatus, System,
+    AuditEvent, ErrorCode, Identity, NewerFact, Outcome, PlannedRequest, ReportError, Step,
+    StepStatus, System,
 };
 use atlassian_lcm::{parse_request, ActionKind, Report};
 use serde::de::DeserializeOwned;
@@ -258,6 +259,11 @@ fn report_fields_match_the_engine() {
         outcome: Outcome::Partial,
         dry_run: true,
         error: Some(error.clone()),
+        stale_after: Some(NewerFact {
+            event_id: "e0".into(),
+            occurred_at: "2026-01-01T00:00:00.000Z".into(),
+            lifecycle: "leaver".into(),
+        }),
         steps: vec![Step {
             target: "t".into(),
             operation: "o".into(),
@@ -291,6 +297,7 @@ fn report_fields_match_the_engine() {
     assert_eq!(object_keys(&v), keys(&interface("Report")));
     assert_eq!(object_keys(&v["identity"]), keys(&interface("Identity")));
     assert_eq!(object_keys(&v["error"]), keys(&interface("ReportError")));
+    assert_eq!(object_keys(&v["staleAfter"]), keys(&interface("NewerFact")));
     assert_eq!(object_keys(&v["steps"][0]), keys(&interface("Step")));
     assert_eq!(object_keys(&v["audit"][0]), keys(&interface("AuditEvent")));
     assert_eq!(
@@ -304,6 +311,7 @@ fn report_fields_match_the_engine() {
         event_id: None,
         identity: Identity::default(),
         error: None,
+        stale_after: None,
         steps: vec![Step {
             system: None,
             http_status: None,
@@ -332,6 +340,37 @@ fn report_fields_match_the_engine() {
     assert_eq!(object_keys(&e["identity"]), required("Identity"));
     assert_eq!(object_keys(&e["steps"][0]), required("Step"));
     assert_eq!(object_keys(&e["audit"][0]), required("AuditEvent"));
+}
+
+#[test]
+fn ledger_entry_fields_match_the_engine() {
+    use atlassian_lcm::ledger::{AppliedFact, LedgerEntry};
+    let entry = LedgerEntry {
+        fact: Some(AppliedFact {
+            occurred_at_ms: 1,
+            event_id: "e".into(),
+            lifecycle: "leaver".into(),
+        }),
+        lease_owner: Some("o".into()),
+        lease_expires_at_ms: Some(2),
+    };
+    let v = serde_json::to_value(&entry).unwrap();
+    assert_eq!(object_keys(&v), keys(&interface("LedgerEntry")));
+    assert_eq!(object_keys(&v["fact"]), keys(&interface("LedgerFact")));
+    let empty = serde_json::to_value(LedgerEntry::default()).unwrap();
+    assert!(
+        object_keys(&empty).is_empty(),
+        "every LedgerEntry field is optional"
+    );
+    assert!(interface("LedgerEntry").values().all(|optional| *optional));
+    // The three functions wasm/src/ledger.rs calls.
+    for method in [
+        "get(key: string)",
+        "compareAndSet(key: string",
+        "release(key: string",
+    ] {
+        assert!(DTS.contains(&format!("  {method}")), "Ledger.{method}");
+    }
 }
 
 #[test]

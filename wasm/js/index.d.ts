@@ -51,7 +51,9 @@ export type ErrorCode =
   | "transport"
   | "deadline_exceeded"
   | "unexpected_response"
-  | "outcome_unknown";
+  | "outcome_unknown"
+  | "inactive_user"
+  | "group_not_grantable";
 
 /** The codes an `AtlassianLcmError` can carry (`internal` is a bug in this package). */
 export type ThrownErrorCode = "invalid_input" | "invalid_config" | "internal";
@@ -69,6 +71,8 @@ export type ConfigKey =
   | "deleteAccounts"
   | "maxRemovals"
   | "protectedGroups"
+  | "privilegedGroups"
+  | "grantableGroups"
   | "dryRunOnly"
   | "productToken"
   | "productUser"
@@ -106,6 +110,10 @@ export interface Config {
   maxRemovals?: number;
   /** Groups whose memberships are never removed. */
   protectedGroups?: readonly string[];
+  /** Groups (names or `*` patterns, case ignored) nobody is ever added to; default Atlassian's admin groups. */
+  privilegedGroups?: readonly string[];
+  /** When set, the only groups (names or `*` patterns, exact) anyone may be added to. */
+  grantableGroups?: readonly string[];
   /** Plan every action, never execute. */
   dryRunOnly?: boolean;
   /** Product (Jira/Confluence) API token; goes with `productUser`. */

@@ -173,11 +173,15 @@ pub enum ErrorCode {
     UnexpectedResponse,
     /// A write whose outcome is unknown and which was not repeated.
     OutcomeUnknown,
+    /// A grant refused because the user is deactivated or suspended; a rehire reactivates.
+    InactiveUser,
+    /// A grant refused by `LCM_PRIVILEGED_GROUPS` or `LCM_GRANTABLE_GROUPS`; nothing was sent for it.
+    GroupNotGrantable,
 }
 
 impl ErrorCode {
     /// Every code, in declaration order.
-    pub const ALL: [ErrorCode; 18] = [
+    pub const ALL: [ErrorCode; 20] = [
         ErrorCode::InvalidInput,
         ErrorCode::InvalidConfig,
         ErrorCode::ActionDisabled,
@@ -196,6 +200,8 @@ impl ErrorCode {
         ErrorCode::DeadlineExceeded,
         ErrorCode::UnexpectedResponse,
         ErrorCode::OutcomeUnknown,
+        ErrorCode::InactiveUser,
+        ErrorCode::GroupNotGrantable,
     ];
 
     /// The wire name, e.g. `ownership_conflict` (what serde writes).
@@ -219,6 +225,8 @@ impl ErrorCode {
             ErrorCode::DeadlineExceeded => "deadline_exceeded",
             ErrorCode::UnexpectedResponse => "unexpected_response",
             ErrorCode::OutcomeUnknown => "outcome_unknown",
+            ErrorCode::InactiveUser => "inactive_user",
+            ErrorCode::GroupNotGrantable => "group_not_grantable",
         }
     }
 }

@@ -289,6 +289,133 @@ async fn an_account_that_never_shows_is_reported_not_guessed() {
         groups_of(&emu, "mary.somerville@example.com"),
         vec!["engineering"]
     );
-    // Polled once for the call, not once per Admin group; the next wait (1.6 s) would pass the deadline.
-    assert_eq!(sleep.slept(), [200, 400, 800].map(Duration::from_millis));
+    // Polled once for the call, not once per Admin group; the next wait (2 s) would pass the deadline.
+    assert_eq!(sleep.slept(), [250, 500, 1_000].map(Duration::from_millis));
+}
+
+#[tokio::test]
+async fn a_fresh_account_hidden_from_admin_for_1_5_s_still_gets_all_its_groups() {
+    // The create answer carries the account id, so the first Admin membership
+    // write goes out at once and meets Atlassian's lag as a 404.
+    let mut seed = Seed::demo();
+    seed.options.account_visibility_delay_ms = 1_500;
+    let (emu, lcm) = seeded(seed, &[]).await;
+    let started = std::time::Instant::now();
+    let r = run(
+        &lcm,
+        &event(
+            "joiner",
+            newcomer(),
+            Some(json!({"groups": ["jira-software-users", "confluence-users", "engineering", "contractors"]})),
+        ),
+    )
+    .await;
+    assert_eq!(r.outcome, Outcome::Succeeded, "{r:#?}");
+    assert_eq!(
+        groups_of(&emu, "mary.somerville@example.com"),
+        vec![
+            "confluence-users",
+            "contractors",
+            "engineering",
+            "jira-software-users"
+        ]
+    );
+    let hidden: Vec<_> = emu
+        .requests()
+        .into_iter()
+        .filter(|q| q.path.contains("/memberships") && q.status == 404)
+        .collect();
+    assert!(!hidden.is_empty(), "the lag was met, not dodged");
+    let s = step_of(&r, "group jira-software-users", "add_membership");
+    assert!(s.attempts > 1, "{s:#?}");
+    assert!(started.elapsed() < Duration::from_secs(3));
+}
+
+#[tokio::test]
+async fn a_grant_to_an_account_that_stays_hidden_is_retried_then_reported_exactly() {
+    let mut seed = Seed::demo();
+    seed.options.account_visibility_delay_ms = 600_000;
+    let emu = Emulator::start(seed).await.unwrap();
+    let (lcm, sleep) = engine_on_fake_time(config(&emu, &[]), NOW);
+    let ev = event(
+        "joiner",
+        newcomer(),
+        Some(json!({"groups": ["jira-software-users", "engineering"]})),
+    );
+    let r = lcm
+        .run_json(
+            &ev,
+            RunOptions {
+                deadline_ms: Some(NOW + 2_000),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(r.outcome, Outcome::Partial, "{r:#?}");
+    let s = step_of(&r, "group jira-software-users", "add_membership");
+    assert_eq!(s.status, StepStatus::Failed);
+    assert_eq!(s.http_status, Some(404));
+    assert_eq!(
+        s.attempts, 4,
+        "the first try and three after waiting: {s:#?}"
+    );
+    assert_eq!(sleep.slept(), [250, 500, 1_000].map(Duration::from_millis));
+    assert_eq!(
+        groups_of(&emu, "mary.somerville@example.com"),
+        vec!["engineering"]
+    );
+}
+
+#[tokio::test]
+async fn a_404_for_an_account_not_just_created_is_not_waited_for() {
+    let (emu, lcm) = demo(&[]).await;
+    // The seeded records were created as the emulator started: an hour later
+    // they are no longer fresh, and a 404 is an answer, not lag.
+    let an_hour_on = SystemClock.now_ms() + 3_600_000;
+    let (lcm_fake, sleep) = engine_on_fake_time(lcm.config().clone(), an_hour_on);
+    emu.set_faults(Faults {
+        script: vec![ScriptedFault {
+            method: Some("POST".into()),
+            path_contains: Some("/memberships".into()),
+            status: 404,
+            times: 1,
+            ..Default::default()
+        }],
+        ..Faults::default()
+    });
+    let grace = json!({"hrId": "E1002", "workEmail": "grace.hopper@example.com"});
+    let r = run(
+        &lcm_fake,
+        &json!({"action": "MANAGE_RELATIONSHIPS", "worker": grace,
+                "access": {"groups": ["confluence-users"], "mode": "add"}}),
+    )
+    .await;
+    assert_eq!(r.outcome, Outcome::Failed, "{r:#?}");
+    assert!(sleep.slept().is_empty(), "{:?}", sleep.slept());
+}
+
+#[tokio::test]
+async fn an_account_created_moments_ago_by_another_event_is_waited_for_too() {
+    let mut seed = Seed::demo();
+    seed.options.account_visibility_delay_ms = 1_000;
+    let (emu, lcm) = seeded(seed, &[]).await;
+    let r = run(&lcm, &event("joiner", newcomer(), None)).await;
+    assert_eq!(r.outcome, Outcome::Succeeded, "{r:#?}");
+    // A mover right behind the joiner: its own run created nothing, but the
+    // SCIM record's `meta.created` says the account is seconds old.
+    let r = run(
+        &lcm,
+        &event(
+            "mover",
+            json!({"hrId": "E3001", "workEmail": "mary.somerville@example.com"}),
+            Some(json!({"groups": ["jira-software-users"], "mode": "add"})),
+        ),
+    )
+    .await;
+    assert_eq!(r.outcome, Outcome::Succeeded, "{r:#?}");
+    assert_eq!(
+        groups_of(&emu, "mary.somerville@example.com"),
+        vec!["jira-software-users"]
+    );
 }

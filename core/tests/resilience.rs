@@ -419,3 +419,38 @@ async fn an_account_created_moments_ago_by_another_event_is_waited_for_too() {
         vec!["jira-software-users"]
     );
 }
+
+#[tokio::test]
+async fn a_scim_group_patch_answered_404_for_a_fresh_user_is_sent_again() {
+    let emu = Emulator::start(Seed::demo()).await.unwrap();
+    let (lcm, sleep) = engine_on_fake_time(config(&emu, &[]), SystemClock.now_ms());
+    emu.set_faults(Faults {
+        script: vec![ScriptedFault {
+            method: Some("PATCH".into()),
+            path_contains: Some("/Groups/".into()),
+            status: 404,
+            times: 2,
+            ..Default::default()
+        }],
+        ..Faults::default()
+    });
+    let r = run(
+        &lcm,
+        &event(
+            "joiner",
+            newcomer(),
+            Some(json!({"groups": ["engineering"]})),
+        ),
+    )
+    .await;
+    assert_eq!(r.outcome, Outcome::Succeeded, "{r:#?}");
+    assert_eq!(
+        step_of(&r, "group engineering", "add_membership").attempts,
+        3
+    );
+    assert_eq!(sleep.slept(), [250, 500].map(Duration::from_millis));
+    assert_eq!(
+        groups_of(&emu, "mary.somerville@example.com"),
+        vec!["engineering"]
+    );
+}

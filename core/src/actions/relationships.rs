@@ -464,6 +464,8 @@ async fn change_in_scim(
         return None;
     };
     // A SCIM user just created may not be visible to /Groups yet either.
+    // Unconfirmed: Atlassian documents no such lag for SCIM, so the safe
+    // reading is to treat a 404 here like the Admin one.
     let fresh = change.add && person.is_fresh(ctx.t.now_ms());
     let scim = ctx.scim();
     let result =

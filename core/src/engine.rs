@@ -179,7 +179,9 @@ impl Lcm {
                         .calls
                         .iter()
                         .filter_map(|c| match c {
-                            ActionCall::Relationships(r) => Some(r.groups.clone()),
+                            ActionCall::Relationships(r) => {
+                                Some(actions::rails::names_to_resolve(self.config.safety(), r))
+                            }
                             _ => None,
                         })
                         .flatten()

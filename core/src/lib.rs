@@ -29,6 +29,7 @@ pub mod clock;
 pub mod config;
 pub mod engine;
 pub mod event;
+pub mod group_patterns;
 pub mod http;
 pub mod ids;
 pub mod ledger;

@@ -182,11 +182,15 @@ pub enum ErrorCode {
     /// The ordering ledger could not be read or written before the run;
     /// nothing was sent, and a later retry may succeed.
     LedgerUnavailable,
+    /// A grant refused because the user is deactivated or suspended; a rehire reactivates.
+    InactiveUser,
+    /// A grant refused by `LCM_PRIVILEGED_GROUPS` or `LCM_GRANTABLE_GROUPS`; nothing was sent for it.
+    GroupNotGrantable,
 }
 
 impl ErrorCode {
     /// Every code, in declaration order.
-    pub const ALL: [ErrorCode; 21] = [
+    pub const ALL: [ErrorCode; 23] = [
         ErrorCode::InvalidInput,
         ErrorCode::InvalidConfig,
         ErrorCode::ActionDisabled,
@@ -208,6 +212,8 @@ impl ErrorCode {
         ErrorCode::StaleEvent,
         ErrorCode::WorkerBusy,
         ErrorCode::LedgerUnavailable,
+        ErrorCode::InactiveUser,
+        ErrorCode::GroupNotGrantable,
     ];
 
     /// The wire name, e.g. `ownership_conflict` (what serde writes).
@@ -234,6 +240,8 @@ impl ErrorCode {
             ErrorCode::StaleEvent => "stale_event",
             ErrorCode::WorkerBusy => "worker_busy",
             ErrorCode::LedgerUnavailable => "ledger_unavailable",
+            ErrorCode::InactiveUser => "inactive_user",
+            ErrorCode::GroupNotGrantable => "group_not_grantable",
         }
     }
 }

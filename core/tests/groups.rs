@@ -163,7 +163,7 @@ async fn replace_stays_within_scope_and_spares_protected_groups() {
     let ada = json!({"hrId": "E1001", "workEmail": "ada.lovelace@example.com"});
     // Ada: jira-software-users, confluence-users, engineering, platform-team.
     let call = json!({"action": "MANAGE_RELATIONSHIPS", "worker": ada,
-        "access": {"groups": ["payroll-admins"], "mode": "replace", "scope": ["engineering", "confluence-users", "payroll-admins"]}});
+        "access": {"groups": ["contractors"], "mode": "replace", "scope": ["engineering", "confluence-users", "contractors"]}});
     let r = run(&lcm, &call).await;
     assert_eq!(r.outcome, Outcome::Succeeded, "{r:#?}");
     assert_eq!(
@@ -174,8 +174,8 @@ async fn replace_stays_within_scope_and_spares_protected_groups() {
         groups_of(&emu, "ada.lovelace@example.com"),
         vec![
             "confluence-users",
+            "contractors",
             "jira-software-users",
-            "payroll-admins",
             "platform-team"
         ]
     );

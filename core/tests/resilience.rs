@@ -145,32 +145,31 @@ async fn a_requests_per_second_limit_slows_but_does_not_fail() {
     assert_eq!(groups_of(&emu, "mary.somerville@example.com").len(), 5);
 }
 
-#[tokio::test]
-async fn dropped_connections_are_retried() {
-    let (emu, lcm) = demo(&[]).await;
+/// A joiner into `engineering` (SCIM-routed) whose first two SCIM group
+/// writes answer `status` (0: the connection drops): it still succeeds, in
+/// three attempts.
+async fn joiner_past_two_group_faults(emu: &Emulator, lcm: &atlassian_lcm::Lcm, status: u16) {
     emu.set_faults(Faults {
         script: vec![ScriptedFault {
+            method: Some("PATCH".into()),
             path_contains: Some("/Groups/".into()),
-            status: 0,
+            status,
             times: 2,
             ..Default::default()
         }],
         ..Faults::default()
     });
-    let r = run(
-        &lcm,
-        &event(
-            "joiner",
-            newcomer(),
-            Some(json!({"groups": ["engineering"]})),
-        ),
-    )
-    .await;
+    let groups = json!({"groups": ["engineering"]});
+    let r = run(lcm, &event("joiner", newcomer(), Some(groups))).await;
     assert_eq!(r.outcome, Outcome::Succeeded, "{r:#?}");
-    assert_eq!(
-        step_of(&r, "group engineering", "add_membership").attempts,
-        3
-    );
+    let attempts = step_of(&r, "group engineering", "add_membership").attempts;
+    assert_eq!(attempts, 3, "{r:#?}");
+}
+
+#[tokio::test]
+async fn dropped_connections_are_retried() {
+    let (emu, lcm) = demo(&[]).await;
+    joiner_past_two_group_faults(&emu, &lcm, 0).await;
 }
 
 #[tokio::test]
@@ -248,10 +247,13 @@ async fn an_account_that_shows_late_in_admin_is_waited_for() {
     );
 }
 
-#[tokio::test]
-async fn an_account_that_never_shows_is_reported_not_guessed() {
+/// A joiner for two groups (one Admin-routed, one SCIM-routed) whose new
+/// account Admin never shows, on fake time with a 2 s deadline.
+async fn joiner_never_visible(
+    omit_account_id: bool,
+) -> (Emulator, atlassian_lcm::Report, Vec<Duration>) {
     let mut seed = Seed::demo();
-    seed.options.omit_account_id_on_create = true;
+    seed.options.omit_account_id_on_create = omit_account_id;
     seed.options.account_visibility_delay_ms = 600_000;
     let emu = Emulator::start(seed).await.unwrap();
     let (lcm, sleep) = engine_on_fake_time(config(&emu, &[]), NOW);
@@ -270,6 +272,12 @@ async fn an_account_that_never_shows_is_reported_not_guessed() {
         )
         .await
         .unwrap();
+    (emu, r, sleep.slept())
+}
+
+#[tokio::test]
+async fn an_account_that_never_shows_is_reported_not_guessed() {
+    let (emu, r, slept) = joiner_never_visible(true).await;
     assert_eq!(r.outcome, Outcome::Partial, "{r:#?}");
     let e = step_of(&r, "group jira-software-users", "add_membership")
         .error
@@ -289,6 +297,127 @@ async fn an_account_that_never_shows_is_reported_not_guessed() {
         groups_of(&emu, "mary.somerville@example.com"),
         vec!["engineering"]
     );
-    // Polled once for the call, not once per Admin group; the next wait (1.6 s) would pass the deadline.
-    assert_eq!(sleep.slept(), [200, 400, 800].map(Duration::from_millis));
+    // Polled once for the call, not once per Admin group; the next wait (2 s) would pass the deadline.
+    assert_eq!(slept, [250, 500, 1_000].map(Duration::from_millis));
+}
+
+#[tokio::test]
+async fn a_fresh_account_hidden_from_admin_for_1_5_s_still_gets_all_its_groups() {
+    // The create answer carries the account id, so the first Admin membership
+    // write goes out at once and meets Atlassian's lag as a 404.
+    let mut seed = Seed::demo();
+    seed.options.account_visibility_delay_ms = 1_500;
+    let (emu, lcm) = seeded(seed, &[]).await;
+    let started = std::time::Instant::now();
+    let r = run(
+        &lcm,
+        &event(
+            "joiner",
+            newcomer(),
+            Some(json!({"groups": ["jira-software-users", "confluence-users", "engineering", "contractors"]})),
+        ),
+    )
+    .await;
+    assert_eq!(r.outcome, Outcome::Succeeded, "{r:#?}");
+    assert_eq!(
+        groups_of(&emu, "mary.somerville@example.com"),
+        vec![
+            "confluence-users",
+            "contractors",
+            "engineering",
+            "jira-software-users"
+        ]
+    );
+    let hidden: Vec<_> = emu
+        .requests()
+        .into_iter()
+        .filter(|q| q.path.contains("/memberships") && q.status == 404)
+        .collect();
+    assert!(!hidden.is_empty(), "the lag was met, not dodged");
+    let s = step_of(&r, "group jira-software-users", "add_membership");
+    assert!(s.attempts > 1, "{s:#?}");
+    assert!(started.elapsed() < Duration::from_secs(3));
+}
+
+#[tokio::test]
+async fn a_grant_to_an_account_that_stays_hidden_is_retried_then_reported_exactly() {
+    let (emu, r, slept) = joiner_never_visible(false).await;
+    assert_eq!(r.outcome, Outcome::Partial, "{r:#?}");
+    let s = step_of(&r, "group jira-software-users", "add_membership");
+    assert_eq!(s.status, StepStatus::Failed);
+    assert_eq!(s.http_status, Some(404));
+    assert_eq!(
+        s.attempts, 4,
+        "the first try and three after waiting: {s:#?}"
+    );
+    assert_eq!(slept, [250, 500, 1_000].map(Duration::from_millis));
+    assert_eq!(
+        groups_of(&emu, "mary.somerville@example.com"),
+        vec!["engineering"]
+    );
+}
+
+#[tokio::test]
+async fn a_404_for_an_account_not_just_created_is_not_waited_for() {
+    let (emu, lcm) = demo(&[]).await;
+    // The seeded records were created as the emulator started: an hour later
+    // they are no longer fresh, and a 404 is an answer, not lag.
+    let an_hour_on = SystemClock.now_ms() + 3_600_000;
+    let (lcm_fake, sleep) = engine_on_fake_time(lcm.config().clone(), an_hour_on);
+    emu.set_faults(Faults {
+        script: vec![ScriptedFault {
+            method: Some("POST".into()),
+            path_contains: Some("/memberships".into()),
+            status: 404,
+            times: 1,
+            ..Default::default()
+        }],
+        ..Faults::default()
+    });
+    let grace = json!({"hrId": "E1002", "workEmail": "grace.hopper@example.com"});
+    let r = run(
+        &lcm_fake,
+        &json!({"action": "MANAGE_RELATIONSHIPS", "worker": grace,
+                "access": {"groups": ["confluence-users"], "mode": "add"}}),
+    )
+    .await;
+    assert_eq!(r.outcome, Outcome::Failed, "{r:#?}");
+    assert!(sleep.slept().is_empty(), "{:?}", sleep.slept());
+}
+
+#[tokio::test]
+async fn an_account_created_moments_ago_by_another_event_is_waited_for_too() {
+    let mut seed = Seed::demo();
+    seed.options.account_visibility_delay_ms = 1_000;
+    let (emu, lcm) = seeded(seed, &[]).await;
+    let r = run(&lcm, &event("joiner", newcomer(), None)).await;
+    assert_eq!(r.outcome, Outcome::Succeeded, "{r:#?}");
+    // A mover right behind the joiner: its own run created nothing, but the
+    // SCIM record's `meta.created` says the account is seconds old.
+    let r = run(
+        &lcm,
+        &event(
+            "mover",
+            json!({"hrId": "E3001", "workEmail": "mary.somerville@example.com"}),
+            Some(json!({"groups": ["jira-software-users"], "mode": "add"})),
+        ),
+    )
+    .await;
+    assert_eq!(r.outcome, Outcome::Succeeded, "{r:#?}");
+    assert_eq!(
+        groups_of(&emu, "mary.somerville@example.com"),
+        vec!["jira-software-users"]
+    );
+}
+
+#[tokio::test]
+async fn a_scim_group_patch_answered_404_for_a_fresh_user_is_sent_again() {
+    let emu = Emulator::start(Seed::demo()).await.unwrap();
+    let (lcm, sleep) = engine_on_fake_time(config(&emu, &[]), SystemClock.now_ms());
+    joiner_past_two_group_faults(&emu, &lcm, 404).await;
+    assert_eq!(sleep.slept(), [250, 500].map(Duration::from_millis));
+    assert_eq!(
+        groups_of(&emu, "mary.somerville@example.com"),
+        vec!["engineering"]
+    );
 }

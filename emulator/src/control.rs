@@ -17,7 +17,7 @@ use serde_json::json;
 
 use crate::app_state::AppState;
 use crate::faults::Faults;
-use crate::seed::Seed;
+use crate::seed::{EmulatorOptions, Seed};
 
 pub(crate) fn routes() -> Router<Arc<AppState>> {
     Router::new()
@@ -25,6 +25,7 @@ pub(crate) fn routes() -> Router<Arc<AppState>> {
         .route("/__emulator/requests", get(requests).delete(clear_requests))
         .route("/__emulator/faults", put(set_faults).delete(clear_faults))
         .route("/__emulator/tokens", put(set_tokens))
+        .route("/__emulator/options", put(set_options))
         .route("/__emulator/reset", post(reset))
         .route("/__emulator/info", get(info))
 }
@@ -59,6 +60,17 @@ async fn set_faults(State(app): State<Arc<AppState>>, body: Bytes) -> Response {
 async fn clear_faults(State(app): State<Arc<AppState>>) -> StatusCode {
     app.set_faults(Faults::default());
     StatusCode::NO_CONTENT
+}
+
+/// Replaces the options; a field left out takes its default (as in a seed).
+async fn set_options(State(app): State<Arc<AppState>>, body: Bytes) -> Response {
+    match serde_json::from_slice::<EmulatorOptions>(&body) {
+        Ok(options) => {
+            app.state().options = options;
+            StatusCode::NO_CONTENT.into_response()
+        }
+        Err(e) => bad_request(format!("invalid EmulatorOptions JSON: {e}")),
+    }
 }
 
 #[derive(Deserialize)]

@@ -14,7 +14,7 @@ use tokio::task::JoinHandle;
 use crate::app_state::{lock, AppState};
 use crate::faults::Faults;
 use crate::log::LoggedRequest;
-use crate::seed::Seed;
+use crate::seed::{EmulatorOptions, Seed};
 use crate::snapshot::StateDump;
 
 /// Where the emulator listens and how to authenticate to it.
@@ -165,6 +165,12 @@ impl Emulator {
     /// Stops injecting faults.
     pub fn clear_faults(&self) {
         self.app.set_faults(Faults::default());
+    }
+
+    /// Replaces the behaviour switches (the visibility delay among them) without resetting the
+    /// org; a delay applies to accounts minted from now on.
+    pub fn set_options(&self, options: EmulatorOptions) {
+        self.app.state().options = options;
     }
 
     /// Rotates credentials: `Some` replaces a token, `None` keeps it. The old token stops working.

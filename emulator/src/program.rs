@@ -71,14 +71,17 @@ OPTIONS:
   --faults-file FILE          JSON fault plan to start with (also: PUT /__emulator/faults)
   --fault-seed N              seed of the fault PRNG
   --latency-ms N              latency added to every request
-  --visibility-delay-ms N     how long a SCIM-created account stays hidden from Admin
+  --visibility-delay-ms N     how long a SCIM-created account stays hidden from Admin (its
+                              searches, reads and membership writes answer as if it did not exist)
   -h, --help                  this text
 
 On ready, prints one JSON line to stdout: {\"ready\":true,\"baseUrl\":...,\"scimUrl\":...,
 \"adminBaseUrl\":...,\"apiBaseUrl\":...,\"orgId\":...,\"scimToken\":...,\"adminApiKey\":...}.
 The tokens are fake: they unlock only this emulator. Stops on SIGINT or SIGTERM.
 Control API (no auth): GET /__emulator/state|requests|info, DELETE /__emulator/requests,
-PUT|DELETE /__emulator/faults, PUT /__emulator/tokens, POST /__emulator/reset [seed].";
+PUT|DELETE /__emulator/faults, PUT /__emulator/tokens, PUT /__emulator/options
+({\"accountVisibilityDelayMs\":N,...}: new accounts stay hidden from Admin, membership writes
+included, for N ms), POST /__emulator/reset [seed].";
 
 impl ServeArgs {
     /// Parses flags (without the program name). Accepts `--flag value` and `--flag=value`.

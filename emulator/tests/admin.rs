@@ -427,3 +427,41 @@ async fn lifecycle_disable_and_enable_an_account_without_scim() {
         "active"
     );
 }
+
+#[tokio::test]
+async fn a_hidden_account_answers_404_to_membership_writes_until_it_shows() {
+    let h = Harness::demo().await;
+    // Set through the control API, as a binary's user would, without a reset.
+    let (status, _) = send(
+        h.http
+            .put(format!("{}/__emulator/options", h.emulator.base_url()))
+            .json(&json!({"accountVisibilityDelayMs": 400})),
+    )
+    .await;
+    assert_eq!(status, 204);
+    let (status, created) = send(h.scim(Method::POST, "/Users").json(&json!({
+        "userName": "new.starter@example.com", "externalId": "E4000", "displayName": "New Starter",
+    })))
+    .await;
+    assert_eq!(status, 201);
+    let id = account_id(&created);
+    let group = h.admin_group("jira-software-users").await;
+    let path = format!("/groups/{}/memberships", group["id"].as_str().unwrap());
+    let add = || {
+        h.admin_dir(Method::POST, &path)
+            .json(&json!({"accountId": id}))
+    };
+    let (status, body) = send(add()).await;
+    assert_eq!(status, 404, "hidden from membership writes too: {body}");
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let (status, _) = send(add()).await;
+    assert_eq!(status, 204, "visible now");
+
+    let (status, _) = send(
+        h.http
+            .put(format!("{}/__emulator/options", h.emulator.base_url()))
+            .body("{\"accountVisibilityDelayMs\": \"soon\"}"),
+    )
+    .await;
+    assert_eq!(status, 400, "a bad options body is refused");
+}

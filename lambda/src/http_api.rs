@@ -211,8 +211,11 @@ pub fn status_for_code(code: ErrorCode) -> u16 {
         ErrorCode::InvalidInput => 400,
         ErrorCode::ActionDisabled => 403,
         ErrorCode::UserNotFound => 404,
-        ErrorCode::OwnershipConflict | ErrorCode::Conflict => 409,
-        ErrorCode::RemovalCapExceeded | ErrorCode::GroupNotFound | ErrorCode::GroupNameCase => 422,
+        ErrorCode::OwnershipConflict | ErrorCode::Conflict | ErrorCode::InactiveUser => 409,
+        ErrorCode::RemovalCapExceeded
+        | ErrorCode::GroupNotFound
+        | ErrorCode::GroupNameCase
+        | ErrorCode::GroupNotGrantable => 422,
         ErrorCode::InvalidConfig => 500,
         // Atlassian refused or failed: a bad gateway from the caller's view,
         // including a refused credential (it is ours, not the caller's).

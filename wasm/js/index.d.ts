@@ -54,7 +54,9 @@ export type ErrorCode =
   | "outcome_unknown"
   | "stale_event"
   | "worker_busy"
-  | "ledger_unavailable";
+  | "ledger_unavailable"
+  | "inactive_user"
+  | "group_not_grantable";
 
 /** The codes an `AtlassianLcmError` can carry (`internal` is a bug in this package). */
 export type ThrownErrorCode = "invalid_input" | "invalid_config" | "internal";
@@ -72,6 +74,8 @@ export type ConfigKey =
   | "deleteAccounts"
   | "maxRemovals"
   | "protectedGroups"
+  | "privilegedGroups"
+  | "grantableGroups"
   | "dryRunOnly"
   | "productToken"
   | "productUser"
@@ -109,6 +113,10 @@ export interface Config {
   maxRemovals?: number;
   /** Groups whose memberships are never removed. */
   protectedGroups?: readonly string[];
+  /** Groups (names or `*` patterns, case ignored) nobody is ever added to; default Atlassian's admin groups. */
+  privilegedGroups?: readonly string[];
+  /** When set, the only groups (names or `*` patterns, exact) anyone may be added to. */
+  grantableGroups?: readonly string[];
   /** Plan every action, never execute. */
   dryRunOnly?: boolean;
   /** Product (Jira/Confluence) API token; goes with `productUser`. */

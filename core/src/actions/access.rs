@@ -8,8 +8,14 @@ use super::{record_write, step, Ctx, StepExt, WriteMeaning};
 use crate::ids::AccountId;
 use crate::report::{StepStatus, System};
 
-/// Suspends (`true`) or restores (`false`) the account in each of its directories.
-pub(crate) async fn set_suspended(ctx: &Ctx, label: &str, account: &AccountId, suspend: bool) {
+/// Suspends (`true`) or restores (`false`) the account in each of its
+/// directories. True when no step failed.
+pub(crate) async fn set_suspended(
+    ctx: &Ctx,
+    label: &str,
+    account: &AccountId,
+    suspend: bool,
+) -> bool {
     let (operation, verb, audit) = if suspend {
         ("suspend_user", "suspend", "user.suspended")
     } else {
@@ -28,9 +34,10 @@ pub(crate) async fn set_suspended(ctx: &Ctx, label: &str, account: &AccountId, s
                 .via(System::Admin)
                 .failed(&e),
             );
-            return;
+            return false;
         }
     };
+    let mut all_done = true;
     for d in directories {
         let result = ctx
             .admin()
@@ -57,5 +64,7 @@ pub(crate) async fn set_suspended(ctx: &Ctx, label: &str, account: &AccountId, s
                 Some(json!({"suspended": suspend, "directory": d.directory_id})),
             );
         }
+        all_done &= status != StepStatus::Failed;
     }
+    all_done
 }

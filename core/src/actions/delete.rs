@@ -23,18 +23,23 @@ pub(crate) async fn run(ctx: &Ctx, input: &RemovalInput) {
         return;
     };
     let Some((person, memberships, ownership)) = loaded else {
-        ctx.record(step(
-            &label,
-            "find_user",
-            StepStatus::NoChange,
-            "no such user in SCIM or the Admin directory: nothing to delete",
-        ));
+        identity::record_not_found(ctx, &input.worker, "delete");
         return;
     };
-    if !ownership_allows(ctx, input, &label, ownership.as_ref()) {
+    if !ownership_allows(ctx, input, &person, ownership.as_ref()) {
         return;
     }
-    remove_all(ctx, &person, &memberships).await;
+    if !remove_all(ctx, &person, &memberships).await {
+        // Deleting now would drop whatever the refused or failed removals
+        // left behind out of the record that shows it: stop, and say so.
+        ctx.record(step(
+            &label,
+            "delete_user",
+            StepStatus::Skipped,
+            "not attempted: a membership removal was refused (LCM_MAX_REMOVALS) or failed, so nothing was deleted; fix that and send the purge again",
+        ));
+        return;
+    }
     let scim_gone = delete_scim_record(ctx, &label, &person).await;
     if !ctx.config().safety().delete_accounts() {
         if person.known_account().is_some() {
@@ -47,18 +52,30 @@ pub(crate) async fn run(ctx: &Ctx, input: &RemovalInput) {
     delete_account(ctx, &label, &person, scim_gone).await;
 }
 
-/// Deletion is irreversible: a record another provisioner owns, or one whose
-/// ownership cannot be proven, is deleted only with `force` (and a warning).
+/// Deletion is irreversible, so it needs ownership proven: the SCIM
+/// record's `externalId` equals the input's `hrId`. Anything else (another
+/// provisioner's record, an unclaimed one, one the input gives no `hrId` to
+/// compare with, an account with no SCIM record at all) is deleted only with
+/// `options.force`, and a warning. An Admin-only account with nothing left
+/// to delete (account deletion off, or already scheduled) needs no proof:
+/// removing its memberships is what a leaver does, and a replayed purge
+/// stays `no_change`.
 fn ownership_allows(
     ctx: &Ctx,
     input: &RemovalInput,
-    label: &str,
+    person: &Person,
     ownership: Option<&Ownership>,
 ) -> bool {
+    let label = &person.label;
+    let nothing_to_delete =
+        !ctx.config().safety().delete_accounts() || person.admin_status() == Some("for_deletion");
     let why = match ownership {
+        None if nothing_to_delete => return true,
+        Some(Ownership::Ours) => return true,
         Some(Ownership::Foreign(owner)) => format!("the SCIM user's externalId is `{owner}`: another provisioner owns it"),
         Some(Ownership::Unverified(owner)) => format!("the SCIM user's externalId is `{owner}` and the input gives no hrId to prove it is ours"),
-        _ => return true,
+        Some(Ownership::Unclaimed) => "the SCIM user has no externalId, so no hrId proves it is ours".to_string(),
+        None => "the account has no SCIM record (Admin only), so no hrId proves it is ours".to_string(),
     };
     if input.force {
         ctx.warn(format!(

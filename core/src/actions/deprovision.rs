@@ -22,12 +22,7 @@ pub(crate) async fn run(ctx: &Ctx, input: &RemovalInput) {
         return;
     };
     let Some((person, memberships, ownership)) = loaded else {
-        ctx.record(step(
-            super::identity::label(&input.worker),
-            "find_user",
-            StepStatus::NoChange,
-            "no such user in SCIM or the Admin directory: nothing to remove",
-        ));
+        super::identity::record_not_found(ctx, &input.worker, "remove");
         return;
     };
     if let Some(Ownership::Foreign(owner)) = &ownership {
@@ -42,7 +37,8 @@ pub(crate) async fn run(ctx: &Ctx, input: &RemovalInput) {
 }
 
 /// Removes every membership the person has, each through its owning system.
-pub(crate) async fn remove_all(ctx: &Ctx, person: &Person, memberships: &Memberships) {
+/// True when none was refused (the removal cap) or failed.
+pub(crate) async fn remove_all(ctx: &Ctx, person: &Person, memberships: &Memberships) -> bool {
     let mut changes: Vec<(ResolvedGroup, bool)> = Vec::new();
     let mut seen = HashSet::new();
     // SCIM already named these groups with their SCIM ids: no look-up needed.
@@ -73,19 +69,25 @@ pub(crate) async fn remove_all(ctx: &Ctx, person: &Person, memberships: &Members
         ));
     }
     groups::resolve(ctx, &admin_names).await;
+    let mut all_resolved = true;
     for name in admin_names {
-        changes.extend(groups::get_or_record(ctx, &name, "remove_membership").map(|g| (g, false)));
+        match groups::get_or_record(ctx, &name, "remove_membership") {
+            Some(g) => changes.push((g, false)),
+            None => all_resolved = false,
+        }
     }
     if changes.is_empty() {
-        ctx.record(step(
-            &person.label,
-            "remove_memberships",
-            StepStatus::NoChange,
-            "no group memberships",
-        ));
-        return;
+        if all_resolved {
+            ctx.record(step(
+                &person.label,
+                "remove_memberships",
+                StepStatus::NoChange,
+                "no group memberships",
+            ));
+        }
+        return all_resolved;
     }
-    relationships::apply(ctx, person, changes).await;
+    relationships::apply(ctx, person, changes).await && all_resolved
 }
 
 /// Deactivates through SCIM (`active: false`, which keeps the record), or —

@@ -11,7 +11,7 @@ use crate::event::Worker;
 use crate::ids::{AccountId, Email};
 use crate::report::{ErrorCode, ReportError, StepStatus, System};
 use crate::scim::users::ScimUser;
-use crate::transport::ApiError;
+use crate::transport::{ApiError, Sent};
 
 /// Who holds the SCIM record's `externalId`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -40,6 +40,21 @@ pub(crate) fn label(worker: &Worker) -> String {
         (None, Some(h)) => format!("user hrId={h}"),
         (None, None) => "user".to_string(),
     }
+}
+
+/// Records that a leaver or purge found the worker in neither system. The
+/// outcome stays `no_change`, but the `find_user` step carries the code
+/// `not_found`, so a host can count events for nobody (a typo in the HR
+/// feed, or a leaver that overtook its joiner).
+pub(crate) fn record_not_found(ctx: &Ctx, worker: &Worker, nothing_to: &str) {
+    let detail = format!("no such user in SCIM or the Admin directory: nothing to {nothing_to}");
+    let mut s = step(label(worker), "find_user", StepStatus::NoChange, detail);
+    s.error = Some(ReportError {
+        code: ErrorCode::NotFound,
+        message: "the worker is in neither SCIM nor the Admin directory (by hrId or work e-mail)"
+            .into(),
+    });
+    ctx.record(s);
 }
 
 /// Looks the worker up in SCIM. A failed lookup is recorded as a failed step
@@ -120,10 +135,68 @@ pub(crate) async fn admin_user(
     }
 }
 
-/// Delays between Admin searches for an account SCIM just created. Atlassian
-/// documents no bound on the lag, so we try for about half a minute, within
-/// the call's deadline.
-const VISIBILITY_BACKOFF_MS: [u64; 7] = [200, 400, 800, 1_600, 3_200, 6_400, 12_800];
+/// Delays between tries for an account SCIM just created that Atlassian
+/// does not show yet (an Admin search that misses it, a membership write or
+/// SCIM group PATCH answered 404). Atlassian documents no bound on the lag,
+/// so we try for about half a minute, within the call's deadline.
+const VISIBILITY_BACKOFF_MS: [u64; 7] = [250, 500, 1_000, 2_000, 4_000, 8_000, 16_000];
+
+/// Sends a grant for a `fresh` account again while it answers 404 (the
+/// account not visible yet), with [`VISIBILITY_BACKOFF_MS`], within the
+/// deadline; returns the last answer, so a 404 that outlasts the wait is
+/// reported as it came, with the attempts it took.
+pub(crate) async fn while_hidden<F, Fut>(
+    ctx: &Ctx,
+    fresh: bool,
+    mut send: F,
+) -> Result<Sent, ApiError>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<Sent, ApiError>>,
+{
+    let mut attempts = 0;
+    let mut delays = VISIBILITY_BACKOFF_MS.iter().filter(|_| fresh);
+    loop {
+        let result = send().await;
+        let hidden = match &result {
+            Ok(Sent::Response(r)) => r.status == 404,
+            Ok(Sent::Planned) => false,
+            Err(e) => e.status == Some(404),
+        };
+        let wait = delays.next().filter(|_| hidden);
+        let waited = match wait {
+            Some(ms) => ctx.t.pause(Duration::from_millis(*ms)).await,
+            None => false,
+        };
+        if !waited {
+            return with_attempts(result, attempts);
+        }
+        attempts += result_attempts(&result);
+    }
+}
+
+fn result_attempts(result: &Result<Sent, ApiError>) -> u32 {
+    match result {
+        Ok(Sent::Response(r)) => r.attempts,
+        Ok(Sent::Planned) => 0,
+        Err(e) => e.attempts,
+    }
+}
+
+/// The last answer, counting the requests of the tries before it too.
+fn with_attempts(result: Result<Sent, ApiError>, before: u32) -> Result<Sent, ApiError> {
+    match result {
+        Ok(Sent::Response(mut r)) => {
+            r.attempts += before;
+            Ok(Sent::Response(r))
+        }
+        Err(mut e) => {
+            e.attempts += before;
+            Err(e)
+        }
+        planned => planned,
+    }
+}
 
 /// The account id of a SCIM user: the extension if present, else the Admin
 /// search by e-mail, retried with backoff when the user is `fresh`.

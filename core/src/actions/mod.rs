@@ -10,6 +10,7 @@ pub mod deprovision;
 pub mod groups;
 pub mod identity;
 pub mod person;
+pub mod rails;
 pub mod relationships;
 pub mod sync;
 

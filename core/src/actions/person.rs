@@ -14,6 +14,9 @@ use crate::scim::users::ScimUser;
 pub(crate) struct Person {
     pub label: String,
     pub state: State,
+    /// Reactivated (or, in a dry run, planned to be) by this call: a rehire,
+    /// whose grants go ahead although the records read before still say inactive.
+    pub reactivated: bool,
 }
 
 /// Where the person stands in this call.
@@ -81,6 +84,12 @@ impl Account {
     }
 }
 
+/// How long after its SCIM create an account counts as fresh: a 404 from
+/// the Admin API for it is then taken as lag and waited out. Atlassian
+/// documents no bound on the lag; minutes is the safe reading (waiting costs
+/// time within the deadline, not a wrong write).
+pub(crate) const FRESH_FOR_MS: i64 = 10 * 60 * 1000;
+
 /// How a dry-run plan names an id that Atlassian assigns only when the
 /// planned create runs: angle brackets cannot occur in a real id, so no one
 /// mistakes it for one.
@@ -103,6 +112,7 @@ impl Person {
                 account: Account::new(account),
                 admin_status,
             },
+            reactivated: false,
         }
     }
 
@@ -112,6 +122,7 @@ impl Person {
         Person {
             label,
             state: State::Created { user, account },
+            reactivated: false,
         }
     }
 
@@ -120,6 +131,7 @@ impl Person {
         Person {
             label,
             state: State::Planned,
+            reactivated: false,
         }
     }
 
@@ -163,6 +175,19 @@ impl Person {
         match &self.state {
             State::Existing { account, .. } | State::Created { account, .. } => account.known(),
             State::Planned => None,
+        }
+    }
+
+    /// True when Atlassian may not show the account everywhere yet: created
+    /// by this call, or by SCIM within [`FRESH_FOR_MS`] of `now_ms`.
+    pub fn is_fresh(&self, now_ms: u64) -> bool {
+        match &self.state {
+            State::Created { .. } => true,
+            State::Planned => false,
+            State::Existing { scim_user, .. } => scim_user
+                .as_ref()
+                .and_then(ScimUser::created_ms)
+                .is_some_and(|c| (now_ms as i64).saturating_sub(c) < FRESH_FOR_MS),
         }
     }
 

@@ -11,6 +11,7 @@ use serde_json::json;
 use super::groups::{self, ResolvedGroup, Route};
 use super::identity::{self, Found, Ownership};
 use super::person::{Person, State};
+use super::rails;
 use super::{record_write, step, Ctx, StepExt, WriteMeaning};
 use crate::event::{GroupMode, RelationshipsInput, Worker};
 use crate::ids::{AdminDirectoryId, AdminGroupId, Email, ScimGroupId};
@@ -148,6 +149,7 @@ async fn person_for(
     worker: &Worker,
     known: Option<Person>,
 ) -> Option<(Person, Memberships)> {
+    let reactivated = known.as_ref().is_some_and(|p| p.reactivated);
     let known = match known {
         Some(p) if p.is_new() => return Some((p, Memberships::default())),
         // The sync settled ownership already (or refused before we got here).
@@ -180,17 +182,36 @@ async fn person_for(
             }));
             None
         }
-        Some((p, m, _)) => Some((p, m)),
+        Some((mut p, m, _)) => {
+            p.reactivated = reactivated;
+            Some((p, m))
+        }
     }
 }
 
 /// Runs the action. `known`: the person as the preceding sync left them.
 pub(crate) async fn run(ctx: &Ctx, input: &RelationshipsInput, known: Option<Person>) {
+    let add = input.mode != GroupMode::Remove;
+    // The grant rails first: a refused group costs no call, whoever the person is.
+    let named = if add {
+        rails::grantable(ctx, &input.groups)
+    } else {
+        input.groups.clone()
+    };
     let Some((person, memberships)) = person_for(ctx, &input.worker, known).await else {
         return;
     };
-    let mut wanted: Vec<String> = input.groups.clone();
+    let named = match rails::inactive(&person).filter(|_| add) {
+        Some(e) => {
+            for name in &named {
+                rails::refuse(ctx, name, e.clone());
+            }
+            Vec::new()
+        }
+        None => named,
+    };
     let current_names = memberships.names();
+    let mut wanted = named.clone();
     if input.mode == GroupMode::Replace {
         wanted.extend(
             current_names
@@ -201,14 +222,13 @@ pub(crate) async fn run(ctx: &Ctx, input: &RelationshipsInput, known: Option<Per
     }
     groups::resolve(ctx, &wanted).await;
 
-    let add = input.mode != GroupMode::Remove;
     let operation = if add {
         "add_membership"
     } else {
         "remove_membership"
     };
     let mut changes: Vec<(ResolvedGroup, bool)> = Vec::new();
-    for name in &input.groups {
+    for name in &named {
         let Some(g) = groups::get_or_record(ctx, name, "resolve_group") else {
             continue;
         };
@@ -232,6 +252,8 @@ pub(crate) async fn run(ctx: &Ctx, input: &RelationshipsInput, known: Option<Per
         }
     }
     if input.mode == GroupMode::Replace {
+        // A named group is kept even when it was refused: refusing a grant
+        // never turns into a removal.
         let in_scope = |n: &String| input.scope.as_ref().is_none_or(|s| s.contains(n));
         for name in current_names
             .iter()
@@ -246,8 +268,9 @@ pub(crate) async fn run(ctx: &Ctx, input: &RelationshipsInput, known: Option<Per
 
 /// Applies membership changes concurrently, within the safety rails: removals
 /// from protected groups are skipped, and more removals than `max_removals`
-/// refuses every removal of the call.
-pub(crate) async fn apply(ctx: &Ctx, person: &Person, changes: Vec<(ResolvedGroup, bool)>) {
+/// refuses every removal of the call. True when no removal was refused by
+/// the cap or failed (a protected group kept is no failure).
+pub(crate) async fn apply(ctx: &Ctx, person: &Person, changes: Vec<(ResolvedGroup, bool)>) -> bool {
     let safety = ctx.config().safety();
     let mut allowed = Vec::new();
     for (g, add) in changes {
@@ -285,11 +308,13 @@ pub(crate) async fn apply(ctx: &Ctx, person: &Person, changes: Vec<(ResolvedGrou
         }));
         allowed.retain(|(_, add)| *add);
     }
-    stream::iter(allowed)
+    let capped = removals > safety.max_removals();
+    let results: Vec<bool> = stream::iter(allowed)
         .map(|(g, add)| change_one(ctx, person, g, add))
         .buffer_unordered(ctx.config().limits().concurrency())
-        .collect::<Vec<()>>()
+        .collect()
         .await;
+    !capped && results.into_iter().all(|ok| ok)
 }
 
 /// One membership change as the steps and the audit name it.
@@ -322,7 +347,8 @@ impl Change<'_> {
     }
 }
 
-async fn change_one(ctx: &Ctx, person: &Person, g: ResolvedGroup, add: bool) {
+/// Makes one change; false for a removal that failed.
+async fn change_one(ctx: &Ctx, person: &Person, g: ResolvedGroup, add: bool) -> bool {
     let change = Change {
         group: &g,
         add,
@@ -357,6 +383,8 @@ async fn change_one(ctx: &Ctx, person: &Person, g: ResolvedGroup, add: bool) {
             Some(json!({"member": after})),
         );
     }
+    // For a removal, `None` means a failed step other than the write's own.
+    add || !matches!(status, None | Some(StepStatus::Failed))
 }
 
 /// Through the Admin memberships API, with the account id. `None`: a step
@@ -382,10 +410,12 @@ async fn change_in_admin(
         }
     };
     let add = change.add;
-    let result = ctx
-        .admin()
-        .change_membership(directory, group, &account, add)
-        .await;
+    let fresh = add && person.is_fresh(ctx.t.now_ms());
+    let admin = ctx.admin();
+    let result = identity::while_hidden(ctx, fresh, || {
+        admin.change_membership(directory, group, &account, add)
+    })
+    .await;
     let result = match result {
         // 409 on add is "already a member" or a licence limit: read the
         // membership again rather than guess which.
@@ -433,7 +463,13 @@ async fn change_in_scim(
         }));
         return None;
     };
-    let result = ctx.scim().change_member(group, &user, change.add).await;
+    // A SCIM user just created may not be visible to /Groups yet either.
+    // Unconfirmed: Atlassian documents no such lag for SCIM, so the safe
+    // reading is to treat a 404 here like the Admin one.
+    let fresh = change.add && person.is_fresh(ctx.t.now_ms());
+    let scim = ctx.scim();
+    let result =
+        identity::while_hidden(ctx, fresh, || scim.change_member(group, &user, change.add)).await;
     let meaning = WriteMeaning {
         done: &[200, 204],
         no_change: &[],

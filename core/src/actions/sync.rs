@@ -60,18 +60,19 @@ pub(crate) async fn run(ctx: &Ctx, input: &SyncInput) -> Option<Person> {
             i.account_id = Some(a.to_string());
         }
     });
-    if input.reactivate {
-        if let Some(account) = user.account_id() {
-            restore_access(ctx, &label, &account).await;
-        }
-    }
+    let restored = match user.account_id() {
+        Some(account) if input.reactivate => restore_access(ctx, &label, &account).await,
+        _ => true,
+    };
     // Handed on, so that a membership change need not look the user up again.
-    Some(if fresh {
+    let mut person = if fresh {
         Person::created(label, user)
     } else {
         let account = user.account_id();
         Person::existing(label, Some(user), account, None)
-    })
+    };
+    person.reactivated = input.reactivate && restored;
+    Some(person)
 }
 
 enum CreateResult {
@@ -327,8 +328,9 @@ async fn reactivate(ctx: &Ctx, label: &str, user: &ScimUser) -> Option<()> {
 }
 
 /// A leaver without a SCIM record was suspended in the Admin directory; a
-/// rehire lifts that too, or the reactivated SCIM user would still have no access.
-async fn restore_access(ctx: &Ctx, label: &str, account: &crate::ids::AccountId) {
+/// rehire lifts that too, or the reactivated SCIM user would still have no
+/// access. False when the account may still be suspended (a step failed).
+async fn restore_access(ctx: &Ctx, label: &str, account: &crate::ids::AccountId) -> bool {
     let suspended = match ctx.admin().find_user_by_id(account).await {
         Ok(Some(u)) => u.status.as_deref() == Some("suspended"),
         Ok(None) => false,
@@ -343,11 +345,8 @@ async fn restore_access(ctx: &Ctx, label: &str, account: &crate::ids::AccountId)
                 .via(System::Admin)
                 .failed(&e),
             );
-            return;
+            return false;
         }
     };
-    if !suspended {
-        return;
-    }
-    super::access::set_suspended(ctx, label, account, false).await;
+    !suspended || super::access::set_suspended(ctx, label, account, false).await
 }

@@ -21,6 +21,7 @@ pub use parse::{check_endpoint, count, parse_scim_url};
 pub use raw::{RawConfig, RawValue, Source};
 pub use settings::{Class, Key, Kind, Presence, Setting, SETTINGS};
 
+use crate::group_patterns::GroupPatterns;
 use crate::ids::{OrgId, ScimDirectoryId};
 use crate::retry::RetryPolicy;
 use crate::secret::Secret;
@@ -30,6 +31,10 @@ use parse::Value;
 pub const ATLASSIAN_HOST: &str = "api.atlassian.com";
 /// Default base of the Organizations (Admin) API.
 pub const DEFAULT_ADMIN_BASE_URL: &str = "https://api.atlassian.com/admin";
+/// Atlassian's administrative groups: never granted unless the deployment
+/// says otherwise (`LCM_PRIVILEGED_GROUPS`).
+pub const DEFAULT_PRIVILEGED_GROUPS: &str =
+    "site-admins,org-admins,administrators,*-admins,*-admins-*,*-administrators";
 /// Default base of the user-management API.
 pub const DEFAULT_API_BASE_URL: &str = "https://api.atlassian.com";
 
@@ -107,6 +112,8 @@ pub struct Safety {
     delete_accounts: bool,
     max_removals: usize,
     protected_groups: Vec<String>,
+    privileged_groups: GroupPatterns,
+    grantable_groups: Option<GroupPatterns>,
     dry_run_only: bool,
 }
 
@@ -127,6 +134,14 @@ impl Safety {
     /// Groups whose memberships are never removed by this connector.
     pub fn protected_groups(&self) -> &[String] {
         &self.protected_groups
+    }
+    /// Groups nobody is ever added to (case ignored).
+    pub fn privileged_groups(&self) -> &GroupPatterns {
+        &self.privileged_groups
+    }
+    /// When set, the only groups anyone may be added to (exact).
+    pub fn grantable_groups(&self) -> Option<&GroupPatterns> {
+        self.grantable_groups.as_ref()
     }
     /// Every action is planned, never executed.
     pub fn dry_run_only(&self) -> bool {
@@ -287,6 +302,13 @@ impl Values {
         }
     }
 
+    fn groups(&mut self, key: Key) -> Option<Vec<String>> {
+        match self.take(key) {
+            Some(Value::Groups(g)) => Some(g),
+            _ => None,
+        }
+    }
+
     fn secret(&mut self, key: Key) -> Option<Secret> {
         match self.take(key) {
             Some(Value::Secret(s)) => Some(s),
@@ -306,10 +328,23 @@ impl Values {
             Some(Value::Text(user)) => Some(user),
             _ => None,
         };
-        let protected_groups = match self.take(Key::ProtectedGroups) {
-            Some(Value::Groups(groups)) => groups,
-            _ => Vec::new(),
-        };
+        let protected_groups = self.groups(Key::ProtectedGroups).unwrap_or_default();
+        // An empty value (a blank template parameter) must not switch the
+        // deny-list off, nor turn the allow-list into "grant nothing".
+        let privileged = self
+            .groups(Key::PrivilegedGroups)
+            .filter(|g| !g.is_empty())
+            .unwrap_or_else(|| {
+                DEFAULT_PRIVILEGED_GROUPS
+                    .split(',')
+                    .map(str::to_string)
+                    .collect()
+            });
+        let privileged_groups = GroupPatterns::ignoring_case(privileged);
+        let grantable_groups = self
+            .groups(Key::GrantableGroups)
+            .filter(|g| !g.is_empty())
+            .map(GroupPatterns::exact);
         let credentials = Credentials {
             scim_url,
             scim_directory_id,
@@ -331,6 +366,8 @@ impl Values {
                 delete_accounts: self.flag(Key::DeleteAccounts),
                 max_removals: self.count(Key::MaxRemovals) as usize,
                 protected_groups,
+                privileged_groups,
+                grantable_groups,
                 dry_run_only: self.flag(Key::DryRunOnly),
             },
             limits: Limits {

@@ -30,6 +30,10 @@ pub enum Key {
     MaxRemovals,
     /// `LCM_PROTECTED_GROUPS`
     ProtectedGroups,
+    /// `LCM_PRIVILEGED_GROUPS`
+    PrivilegedGroups,
+    /// `LCM_GRANTABLE_GROUPS`
+    GrantableGroups,
     /// `LCM_DRY_RUN_ONLY`
     DryRunOnly,
     /// `LCM_PRODUCT_TOKEN`
@@ -141,7 +145,7 @@ use Class::{Credential, Endpoint, Limit, Safety};
 use Presence::{Optional, Required};
 
 /// Every setting, in documentation order (the order of [`Key`]).
-pub const SETTINGS: [Setting; 16] = [
+pub const SETTINGS: [Setting; 18] = [
     setting(
         Key::ScimUrl,
         ["LCM_SCIM_URL", "scim_url", "scimUrl"],
@@ -229,6 +233,22 @@ pub const SETTINGS: [Setting; 16] = [
         Kind::Groups,
         Optional,
         "groups whose memberships are never removed",
+    ),
+    setting(
+        Key::PrivilegedGroups,
+        ["LCM_PRIVILEGED_GROUPS", "privileged_groups", "privilegedGroups"],
+        Safety,
+        Kind::Groups,
+        Presence::Default(super::DEFAULT_PRIVILEGED_GROUPS),
+        "groups (names or `*` patterns, case ignored) the connector never adds anyone to",
+    ),
+    setting(
+        Key::GrantableGroups,
+        ["LCM_GRANTABLE_GROUPS", "grantable_groups", "grantableGroups"],
+        Safety,
+        Kind::Groups,
+        Optional,
+        "when set, the only groups (names or `*` patterns, exact case) the connector may add anyone to",
     ),
     setting(
         Key::DryRunOnly,

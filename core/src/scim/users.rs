@@ -53,6 +53,18 @@ pub struct ScimUser {
     /// The account link.
     #[serde(rename = "urn:scim:schemas:extension:atlassian-external:1.0", default)]
     pub atlassian: Option<AtlassianExtension>,
+    /// Resource metadata (when the record was created).
+    #[serde(default)]
+    pub meta: Option<ScimMeta>,
+}
+
+/// `meta` of a SCIM resource (the fields we read).
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct ScimMeta {
+    /// RFC 3339 creation time.
+    #[serde(default)]
+    pub created: Option<String>,
 }
 
 impl ScimUser {
@@ -63,6 +75,14 @@ impl ScimUser {
             .and_then(|e| e.atlassian_account_id.as_deref())
             .filter(|s| !s.is_empty())
             .map(AccountId::new)
+    }
+
+    /// When the record was created, in Unix milliseconds, if SCIM said.
+    pub fn created_ms(&self) -> Option<i64> {
+        let created = self.meta.as_ref()?.created.as_deref()?;
+        crate::event::Timestamp::parse(created)
+            .ok()
+            .map(|t| t.millis())
     }
 
     /// SCIM's default for a missing `active` is true.

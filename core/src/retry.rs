@@ -145,7 +145,7 @@ pub fn parse_rate_limit_reset(value: &str, now_ms: u64) -> Option<Duration> {
     if let Ok(n) = v.parse::<u64>() {
         // Epoch seconds are ten digits today; a small number can only be a delta.
         return Some(if n > 1_000_000_000 {
-            Duration::from_millis((n * 1000).saturating_sub(now_ms))
+            Duration::from_millis(n.saturating_mul(1000).saturating_sub(now_ms))
         } else {
             Duration::from_secs(n)
         });
@@ -394,6 +394,25 @@ mod tests {
                 "{name}"
             );
         }
+    }
+
+    /// Found by the `retry_headers` fuzz target: epoch seconds past
+    /// `u64::MAX / 1000` overflowed the conversion to milliseconds (a panic
+    /// with overflow checks, a wrapped, far too short wait without).
+    #[test]
+    fn a_reset_beyond_any_epoch_is_a_wait_too_long_not_an_overflow() {
+        let huge = "176447644932693261";
+        let wait = parse_rate_limit_reset(huge, NOW).unwrap();
+        assert_eq!(wait, Duration::from_millis(u64::MAX - NOW));
+        let outcome = Attempt::Response {
+            status: 429,
+            retry_after: None,
+            rate_limit_reset: Some(huge),
+        };
+        assert_eq!(
+            RetryPolicy::default().decide(1, outcome, NOW, None, 0.5),
+            Decision::Stop(GiveUp::ServerDelayTooLong)
+        );
     }
 
     #[test]

@@ -14,7 +14,7 @@ use serde_json::Value;
 
 use crate::ids::OrgId;
 use crate::report::System;
-use crate::transport::{expect_json, segment, ApiError, ApiRequest, Kind, Transport};
+use crate::transport::{expect_json, ApiError, ApiRequest, Kind, Transport};
 
 /// A bound on pages, so a server that never ends a listing cannot loop us forever.
 const MAX_PAGES: u32 = 2_000;
@@ -50,9 +50,9 @@ impl<'t> Admin<'t> {
     }
 
     /// `/v2/orgs/{orgId}` with the org id escaped.
-    pub(crate) fn org_path(&self) -> String {
+    pub(crate) fn org_path(&self) -> Result<String, ApiError> {
         let org: &OrgId = self.t.config().credentials().org_id();
-        format!("/v2/orgs/{}", segment(org.as_str()))
+        Ok(format!("/v2/orgs/{}", org.segment()?))
     }
 
     /// POSTs a search body page after page, following `links.next`.

@@ -16,9 +16,6 @@ use crate::ids::OrgId;
 use crate::report::System;
 use crate::transport::{expect_json, ApiError, ApiRequest, Kind, Transport};
 
-/// A bound on pages, so a server that never ends a listing cannot loop us forever.
-const MAX_PAGES: u32 = 2_000;
-
 /// A cursor page.
 #[derive(Debug, Deserialize)]
 pub struct Page<T> {
@@ -91,20 +88,26 @@ impl<'t> Admin<'t> {
     }
 
     /// Sends the request for each page (given the cursor of the previous
-    /// answer) until a page has no `links.next` or no data.
+    /// answer) until a page has no `links.next` or no data; a listing past
+    /// the transport's [`ListingCap`](crate::transport::ListingCap) is an error.
     async fn all_pages<T: DeserializeOwned>(
         &self,
         page: impl Fn(Option<&str>) -> ApiRequest,
     ) -> Result<Vec<T>, ApiError> {
+        let cap = self.t.listing_cap();
         let mut out = Vec::new();
         let mut cursor: Option<String> = None;
-        for _ in 0..MAX_PAGES {
-            let resp = self.t.read(page(cursor.as_deref())).await?;
+        for pages in 1.. {
+            let req = page(cursor.as_deref());
+            let what = format!("Admin {}", req.path);
+            let resp = self.t.read(req).await?;
             let page: Page<T> = expect_json(&resp, System::Admin)?;
             let empty = page.data.is_empty();
             out.extend(page.data);
             cursor = page.links.and_then(|l| l.next).filter(|c| !c.is_empty());
-            if cursor.is_none() || empty {
+            let more = cursor.is_some() && !empty;
+            cap.check(&what, pages, out.len(), more)?;
+            if !more {
                 break;
             }
         }

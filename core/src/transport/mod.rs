@@ -8,6 +8,7 @@
 pub mod body;
 pub mod give_up;
 mod in_flight;
+pub mod listing;
 mod recorder;
 pub mod request;
 pub mod response;
@@ -26,6 +27,7 @@ use crate::retry::{millis, Decision, GiveUp, Jitter};
 use in_flight::InFlight;
 use recorder::Recorder;
 
+pub use listing::ListingCap;
 pub use request::{segment, ApiRequest, Kind};
 pub use response::{expect_json, ApiError, ApiResponse, Sent};
 
@@ -48,6 +50,7 @@ pub struct Transport {
     recorder: Recorder,
     in_flight: InFlight,
     jitter: Mutex<Jitter>,
+    listing_cap: ListingCap,
 }
 
 impl Transport {
@@ -63,7 +66,19 @@ impl Transport {
             options,
             recorder: Recorder::default(),
             jitter: Mutex::new(Jitter::new(seed)),
+            listing_cap: ListingCap::default(),
         }
+    }
+
+    /// The same transport with another bound on listings (tests set a small one).
+    pub fn with_listing_cap(mut self, cap: ListingCap) -> Self {
+        self.listing_cap = cap;
+        self
+    }
+
+    /// How far one listing may go.
+    pub fn listing_cap(&self) -> ListingCap {
+        self.listing_cap
     }
 
     /// The configuration.

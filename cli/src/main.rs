@@ -106,15 +106,30 @@ fn usage_error(message: &str) -> ExitCode {
     ExitCode::from(2)
 }
 
+/// The largest event or action file `lcm run`/`plan` reads: an event is a few
+/// kilobytes, so anything near this is not one.
+const MAX_INPUT_BYTES: u64 = 1024 * 1024;
+
 fn read_input(path: &str) -> Result<String, String> {
-    if path == "-" {
-        let mut s = String::new();
-        std::io::Read::read_to_string(&mut std::io::stdin(), &mut s)
-            .map_err(|e| format!("cannot read stdin: {e}"))?;
-        Ok(s)
+    use std::io::Read;
+    let (name, source): (&str, Box<dyn Read>) = if path == "-" {
+        ("stdin", Box::new(std::io::stdin()))
     } else {
-        std::fs::read_to_string(path).map_err(|e| format!("cannot read {path}: {e}"))
+        let file = std::fs::File::open(path).map_err(|e| format!("cannot read {path}: {e}"))?;
+        (path, Box::new(file))
+    };
+    // Bounded: one byte past the cap is enough to know it is too large.
+    let mut bytes = Vec::new();
+    source
+        .take(MAX_INPUT_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| format!("cannot read {name}: {e}"))?;
+    if bytes.len() as u64 > MAX_INPUT_BYTES {
+        return Err(format!(
+            "{name} is larger than the 1 MiB ({MAX_INPUT_BYTES} bytes) an event or action may be; nothing was sent"
+        ));
     }
+    String::from_utf8(bytes).map_err(|_| format!("cannot read {name}: it is not UTF-8 text"))
 }
 
 async fn execute(args: &Args, dry_run: bool) -> Result<i32, String> {

@@ -22,6 +22,11 @@ pub enum TransportError {
     /// The connection could not be made or was dropped before a response.
     #[error("connection failed: {0}")]
     Connection(String),
+    /// The response body is larger than the cap (bytes): it was not read
+    /// further, and the request is not repeated, since the next answer
+    /// would be as large.
+    #[error("the response body is larger than the {} MiB cap and was not read further", .0 >> 20)]
+    BodyTooLarge(usize),
     /// The client refused or failed the request for another reason.
     #[error("{0}")]
     Other(String),

@@ -6,7 +6,7 @@
 use std::fmt;
 
 macro_rules! string_id {
-    ($(#[$doc:meta])* $name:ident) => {
+    ($(#[$doc:meta])* $name:ident, $role:literal) => {
         $(#[$doc])*
         #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
         #[serde(transparent)]
@@ -22,6 +22,13 @@ macro_rules! string_id {
             pub fn as_str(&self) -> &str {
                 &self.0
             }
+
+            /// The id as one escaped URL path segment, or an error naming it
+            /// (see [`crate::transport::segment`]): an id handed back by
+            /// Atlassian never turns a request into one for another path.
+            pub fn segment(&self) -> Result<String, crate::transport::ApiError> {
+                crate::transport::segment($role, &self.0)
+            }
         }
 
         impl fmt::Display for $name {
@@ -34,20 +41,24 @@ macro_rules! string_id {
 
 string_id!(
     /// The SCIM user `id` Atlassian assigns (not the account id).
-    ScimUserId
+    ScimUserId,
+    "SCIM user id"
 );
 string_id!(
     /// The Atlassian account id (`atlassianAccountId`), used by the Admin and
     /// user-management APIs.
-    AccountId
+    AccountId,
+    "account id"
 );
 string_id!(
     /// The SCIM group `id`.
-    ScimGroupId
+    ScimGroupId,
+    "SCIM group id"
 );
 string_id!(
     /// The Admin API group `id`, always in its plain form (see [`AdminGroupId::parse_any`]).
-    AdminGroupId
+    AdminGroupId,
+    "Admin group id"
 );
 
 impl AdminGroupId {
@@ -71,15 +82,18 @@ impl AdminGroupId {
 }
 string_id!(
     /// The id in the SCIM URL `.../scim/directory/{id}`.
-    ScimDirectoryId
+    ScimDirectoryId,
+    "SCIM directory id"
 );
 string_id!(
     /// The Admin API's directory id; a different id from the SCIM one.
-    AdminDirectoryId
+    AdminDirectoryId,
+    "Admin directory id"
 );
 string_id!(
     /// The organization id.
-    OrgId
+    OrgId,
+    "organization id"
 );
 
 /// Why a value is not a valid e-mail address or HR id.

@@ -1,5 +1,6 @@
 //! Native host pieces behind the `reqwest` feature: an [`HttpClient`] over
-//! reqwest (rustls, no redirects, a connect timeout) and a [`Sleep`] over tokio.
+//! reqwest (rustls, no redirects, a connect timeout, the body read in chunks up
+//! to [`body::MAX_BODY_BYTES`]) and a [`Sleep`] over tokio.
 //! The per-request timeout is the engine's own (see `transport`), so every host
 //! gets the same one.
 
@@ -8,6 +9,7 @@ use std::time::Duration;
 use crate::clock::Sleep;
 use crate::http::{HttpClient, HttpRequest, HttpResponse, TransportError};
 use crate::platform::BoxFuture;
+use crate::transport::body::{self, CappedBody};
 
 /// reqwest-backed client. Cheap to clone; build once per process and share.
 #[derive(Clone, Debug)]
@@ -39,14 +41,18 @@ impl HttpClient for ReqwestClient {
                 .request(parts.method, &url)
                 .headers(parts.headers)
                 .body(body);
-            let resp = req.send().await.map_err(|e| classify(&e))?;
+            let mut resp = req.send().await.map_err(|e| classify(&e))?;
+            body::check_length(resp.content_length())?;
             let mut builder = http::Response::builder().status(resp.status());
             for (name, value) in resp.headers() {
                 builder = builder.header(name, value);
             }
-            let bytes = resp.bytes().await.map_err(|e| classify(&e))?;
+            let mut bytes = CappedBody::default();
+            while let Some(chunk) = resp.chunk().await.map_err(|e| classify(&e))? {
+                bytes.push(&chunk)?;
+            }
             builder
-                .body(bytes.to_vec())
+                .body(bytes.into_bytes())
                 .map_err(|e| TransportError::Other(e.to_string()))
         })
     }

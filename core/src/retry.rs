@@ -113,7 +113,7 @@ impl RetryPolicy {
             None => self.backoff(attempt, jitter),
         };
         if let Some(deadline) = deadline_ms {
-            if now_ms.saturating_add(wait.as_millis() as u64) >= deadline {
+            if now_ms.saturating_add(millis(wait)) >= deadline {
                 return Decision::Stop(GiveUp::Deadline);
             }
         }
@@ -128,6 +128,19 @@ impl RetryPolicy {
     }
 }
 
+/// A duration in whole milliseconds, saturating at `u64::MAX` (a plain `as`
+/// cast of `as_millis()` would wrap a huge server wait into a small one).
+pub fn millis(d: Duration) -> u64 {
+    u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
+}
+
+/// The wait until `at_ms` (epoch milliseconds, possibly negative): zero for a
+/// time already past.
+fn until(at_ms: i128, now_ms: u64) -> Duration {
+    let ms = at_ms.saturating_sub(i128::from(now_ms)).max(0);
+    Duration::from_millis(u64::try_from(ms).unwrap_or(u64::MAX))
+}
+
 /// `Retry-After`: delta seconds or an HTTP date.
 pub fn parse_retry_after(value: &str, now_ms: u64) -> Option<Duration> {
     let v = value.trim();
@@ -135,17 +148,21 @@ pub fn parse_retry_after(value: &str, now_ms: u64) -> Option<Duration> {
         return Some(Duration::from_secs(secs));
     }
     let at = httpdate::parse_http_date(v).ok()?;
-    let at_ms = at.duration_since(std::time::UNIX_EPOCH).ok()?.as_millis() as u64;
-    Some(Duration::from_millis(at_ms.saturating_sub(now_ms)))
+    let at_ms = at.duration_since(std::time::UNIX_EPOCH).ok()?.as_millis();
+    Some(until(i128::try_from(at_ms).unwrap_or(i128::MAX), now_ms))
 }
 
 /// `X-RateLimit-Reset`: an ISO 8601 time (Atlassian Admin API), or a number.
+/// Every conversion saturates: a huge number is a very long wait (which the
+/// policy then refuses to wait for), never an overflow or a wrapped short one.
+/// A negative or fractional number is not a form Atlassian documents; it is
+/// ignored, so the policy falls back to its own backoff rather than hammering.
 pub fn parse_rate_limit_reset(value: &str, now_ms: u64) -> Option<Duration> {
     let v = value.trim();
     if let Ok(n) = v.parse::<u64>() {
         // Epoch seconds are ten digits today; a small number can only be a delta.
         return Some(if n > 1_000_000_000 {
-            Duration::from_millis(n.saturating_mul(1000).saturating_sub(now_ms))
+            until(i128::from(n) * 1000, now_ms)
         } else {
             Duration::from_secs(n)
         });
@@ -153,8 +170,7 @@ pub fn parse_rate_limit_reset(value: &str, now_ms: u64) -> Option<Duration> {
     let at =
         time::OffsetDateTime::parse(v, &time::format_description::well_known::Iso8601::DEFAULT)
             .ok()?;
-    let at_ms = (at.unix_timestamp_nanos() / 1_000_000).max(0) as u64;
-    Some(Duration::from_millis(at_ms.saturating_sub(now_ms)))
+    Some(until(at.unix_timestamp_nanos() / 1_000_000, now_ms))
 }
 
 /// A small deterministic generator for jitter draws (xorshift64*). The core
@@ -413,6 +429,73 @@ mod tests {
             RetryPolicy::default().decide(1, outcome, NOW, None, 0.5),
             Decision::Stop(GiveUp::ServerDelayTooLong)
         );
+    }
+
+    #[test]
+    fn rate_limit_reset_never_overflows() {
+        let secs = |n: u64| Some(Duration::from_secs(n));
+        #[rustfmt::skip]
+        let cases: [(&str, &str, Option<Duration>); 13] = [
+            ("small delta", "30", secs(30)),
+            ("the largest delta", "1000000000", secs(1_000_000_000)),
+            ("epoch seconds, 2 s ahead", "1764493202", secs(2)),
+            ("epoch seconds in the past", "1000000001", secs(0)),
+            ("epoch seconds far ahead", "99999999999", secs(99_999_999_999 - NOW / 1000)),
+            // u64::MAX seconds * 1000 overflows u64; it must saturate, not wrap.
+            ("u64::MAX", "18446744073709551615", Some(Duration::from_millis(u64::MAX))),
+            ("beyond u64", "18446744073709551616", None),
+            ("negative", "-5", None),
+            ("negative epoch", "-1764493202", None),
+            ("fraction", "1.5", None),
+            ("ISO far future", "9999-12-31T23:59:59Z", Some(Duration::from_millis(253_402_300_799_000 - NOW))),
+            ("ISO before the epoch", "1900-01-01T00:00:00Z", secs(0)),
+            ("ISO with an offset", "2025-11-30T10:00:05+01:00", secs(5)),
+        ];
+        for (name, header, want) in cases {
+            assert_eq!(parse_rate_limit_reset(header, NOW), want, "{name}");
+        }
+        assert_eq!(
+            parse_rate_limit_reset("5", u64::MAX),
+            secs(5),
+            "delta at the end of time"
+        );
+        assert_eq!(
+            parse_rate_limit_reset("1764493202", u64::MAX),
+            secs(0),
+            "epoch at the end of time"
+        );
+    }
+
+    #[test]
+    fn huge_server_waits_are_refused_not_wrapped() {
+        let p = RetryPolicy::default();
+        let huge = |reset: &'static str| Attempt::Response {
+            status: 429,
+            retry_after: None,
+            rate_limit_reset: Some(reset),
+        };
+        for reset in [
+            "18446744073709551615",
+            "9999-12-31T23:59:59Z",
+            "99999999999",
+        ] {
+            assert_eq!(
+                p.decide(1, huge(reset), NOW, Some(NOW + 60_000), 0.5),
+                Decision::Stop(GiveUp::ServerDelayTooLong),
+                "{reset}"
+            );
+        }
+        let retry_after = Attempt::Response {
+            status: 503,
+            retry_after: Some("18446744073709551615"),
+            rate_limit_reset: None,
+        };
+        assert_eq!(
+            p.decide(1, retry_after, NOW, None, 0.5),
+            Decision::Stop(GiveUp::ServerDelayTooLong)
+        );
+        assert_eq!(millis(Duration::MAX), u64::MAX);
+        assert_eq!(millis(Duration::from_millis(7)), 7);
     }
 
     #[test]

@@ -5,7 +5,7 @@ use serde::Deserialize;
 
 use crate::ids::AccountId;
 use crate::report::System;
-use crate::transport::{expect_json, segment, ApiError, ApiRequest, Kind, Sent, Transport};
+use crate::transport::{expect_json, ApiError, ApiRequest, Kind, Sent, Transport};
 
 /// One privilege's answer.
 #[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
@@ -40,7 +40,7 @@ impl<'t> UserManagement<'t> {
         let req = ApiRequest::new(
             System::UserManagement,
             http::Method::GET,
-            format!("/users/{}/manage", segment(account.as_str())),
+            format!("/users/{}/manage", account.segment()?),
             Kind::Read,
         )
         .query("privileges", "lifecycle.delete");
@@ -62,10 +62,7 @@ impl<'t> UserManagement<'t> {
         let req = ApiRequest::new(
             System::UserManagement,
             http::Method::POST,
-            format!(
-                "/users/{}/manage/lifecycle/delete",
-                segment(account.as_str())
-            ),
+            format!("/users/{}/manage/lifecycle/delete", account.segment()?),
             Kind::Write,
         );
         self.t.write(req).await

@@ -5,6 +5,8 @@
 //! - Redirects are never followed (`redirect: "manual"`): a 3xx, or a
 //!   browser's opaque redirect (reported as a 302 without a body), goes back
 //!   to the engine, which refuses it.
+//! - A body is read chunk by chunk from its stream and refused past 16 MiB
+//!   (`transport::body`), as is a larger declared `Content-Length`.
 //! - A rejected `fetch` is a [`TransportError::Connection`] carrying the
 //!   error's message (and its `cause`), never the request's headers.
 //! - When the engine gives up on a request (its own per-request timeout), the
@@ -13,6 +15,7 @@
 
 use atlassian_lcm::http::{HttpClient, HttpRequest, HttpResponse, TransportError};
 use atlassian_lcm::platform::BoxFuture;
+use atlassian_lcm::transport::body::{self, CappedBody};
 use js_sys::{Array, Function, Object, Promise, Reflect, Uint8Array};
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
@@ -128,6 +131,9 @@ async fn read_response(response: &JsValue) -> Result<HttpResponse, TransportErro
         .ok_or_else(|| TransportError::Other("the Response has no valid status".into()))?;
     let mut builder = http::Response::builder().status(status as u16);
     for (name, value) in header_pairs(&get(response, "headers")) {
+        if name.eq_ignore_ascii_case("content-length") {
+            body::check_length(value.trim().parse().ok())?;
+        }
         if let (Ok(name), Ok(value)) = (
             http::header::HeaderName::from_bytes(name.as_bytes()),
             http::header::HeaderValue::from_str(&value),
@@ -135,19 +141,48 @@ async fn read_response(response: &JsValue) -> Result<HttpResponse, TransportErro
             builder = builder.header(name, value);
         }
     }
-    let body = match get(response, "arrayBuffer").dyn_into::<Function>() {
-        Ok(array_buffer) => {
-            let promise = array_buffer.call0(response).map_err(|e| connection(&e))?;
-            let buffer = JsFuture::from(Promise::resolve(&promise))
-                .await
-                .map_err(|e| connection(&e))?;
-            Uint8Array::new(&buffer).to_vec()
-        }
-        Err(_) => Vec::new(),
-    };
     builder
-        .body(body)
+        .body(read_body(response).await?)
         .map_err(|e| TransportError::Other(e.to_string()))
+}
+
+/// The body, up to the cap: chunk by chunk from its stream (cancelled once
+/// past the cap), else through `arrayBuffer()` for a stand-in without one.
+async fn read_body(response: &JsValue) -> Result<Vec<u8>, TransportError> {
+    let stream = get(response, "body");
+    if let Ok(get_reader) = get(&stream, "getReader").dyn_into::<Function>() {
+        let reader = get_reader.call0(&stream).map_err(|e| connection(&e))?;
+        let mut body = CappedBody::default();
+        loop {
+            let chunk = call_async(&reader, "read").await?;
+            if get(&chunk, "done").as_bool() == Some(true) {
+                return Ok(body.into_bytes());
+            }
+            if let Err(too_large) = body.push(&Uint8Array::new(&get(&chunk, "value")).to_vec()) {
+                // Best effort: stop the download; the refusal stands either way.
+                let _ = call_async(&reader, "cancel").await;
+                return Err(too_large);
+            }
+        }
+    }
+    if get(response, "arrayBuffer").is_function() {
+        let buffer = call_async(response, "arrayBuffer").await?;
+        let bytes = Uint8Array::new(&buffer);
+        body::check_length(Some(u64::from(bytes.length())))?;
+        return Ok(bytes.to_vec());
+    }
+    Ok(Vec::new())
+}
+
+/// Calls `target.method()` and awaits the promise it returns.
+async fn call_async(target: &JsValue, method: &str) -> Result<JsValue, TransportError> {
+    let function = get(target, method)
+        .dyn_into::<Function>()
+        .map_err(|_| TransportError::Other(format!("the response has no {method}()")))?;
+    let promise = function.call0(target).map_err(|e| connection(&e))?;
+    JsFuture::from(Promise::resolve(&promise))
+        .await
+        .map_err(|e| connection(&e))
 }
 
 /// `[name, value]` pairs of a `Headers` (through `forEach`), or of a plain

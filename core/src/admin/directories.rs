@@ -28,7 +28,7 @@ impl Admin<'_> {
         if let Some(a) = account {
             query.push(("accountId".to_string(), a.as_str().to_string()));
         }
-        self.get_all(format!("{}/directories", self.org_path()), query)
+        self.get_all(format!("{}/directories", self.org_path()?), query)
             .await
     }
 }

@@ -46,7 +46,7 @@ impl Admin<'_> {
         let mut out = Vec::new();
         for chunk in names.chunks(NAMES_PER_SEARCH) {
             let body = json!({"groupNames": chunk, "limit": 100});
-            let path = format!("{}/directories/-/groups/search", self.org_path());
+            let path = format!("{}/directories/-/groups/search", self.org_path()?);
             out.extend(self.search_all::<AdminGroup>(path, body).await?);
         }
         Ok(out)

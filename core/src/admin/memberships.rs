@@ -6,7 +6,7 @@ use serde_json::json;
 use super::Admin;
 use crate::ids::{AccountId, AdminDirectoryId, AdminGroupId};
 use crate::report::System;
-use crate::transport::{segment, ApiError, ApiRequest, Kind, Sent};
+use crate::transport::{ApiError, ApiRequest, Kind, Sent};
 
 impl Admin<'_> {
     /// Adds (`true`) or removes (`false`) an account. 409 on add means "already
@@ -21,9 +21,9 @@ impl Admin<'_> {
     ) -> Result<Sent, ApiError> {
         let base = format!(
             "{}/directories/{}/groups/{}/memberships",
-            self.org_path(),
-            segment(directory.as_str()),
-            segment(group.as_str())
+            self.org_path()?,
+            directory.segment()?,
+            group.segment()?
         );
         let req = if add {
             ApiRequest::new(System::Admin, http::Method::POST, base, Kind::Write)
@@ -32,7 +32,7 @@ impl Admin<'_> {
             ApiRequest::new(
                 System::Admin,
                 http::Method::DELETE,
-                format!("{base}/{}", segment(account.as_str())),
+                format!("{base}/{}", account.segment()?),
                 Kind::Write,
             )
         };

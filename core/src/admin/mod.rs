@@ -14,10 +14,7 @@ use serde_json::Value;
 
 use crate::ids::OrgId;
 use crate::report::System;
-use crate::transport::{expect_json, segment, ApiError, ApiRequest, Kind, Transport};
-
-/// A bound on pages, so a server that never ends a listing cannot loop us forever.
-const MAX_PAGES: u32 = 2_000;
+use crate::transport::{expect_json, ApiError, ApiRequest, Kind, Transport};
 
 /// A cursor page.
 #[derive(Debug, Deserialize)]
@@ -50,9 +47,9 @@ impl<'t> Admin<'t> {
     }
 
     /// `/v2/orgs/{orgId}` with the org id escaped.
-    pub(crate) fn org_path(&self) -> String {
+    pub(crate) fn org_path(&self) -> Result<String, ApiError> {
         let org: &OrgId = self.t.config().credentials().org_id();
-        format!("/v2/orgs/{}", segment(org.as_str()))
+        Ok(format!("/v2/orgs/{}", org.segment()?))
     }
 
     /// POSTs a search body page after page, following `links.next`.
@@ -91,20 +88,26 @@ impl<'t> Admin<'t> {
     }
 
     /// Sends the request for each page (given the cursor of the previous
-    /// answer) until a page has no `links.next` or no data.
+    /// answer) until a page has no `links.next` or no data; a listing past
+    /// the transport's [`ListingCap`](crate::transport::ListingCap) is an error.
     async fn all_pages<T: DeserializeOwned>(
         &self,
         page: impl Fn(Option<&str>) -> ApiRequest,
     ) -> Result<Vec<T>, ApiError> {
+        let cap = self.t.listing_cap();
         let mut out = Vec::new();
         let mut cursor: Option<String> = None;
-        for _ in 0..MAX_PAGES {
-            let resp = self.t.read(page(cursor.as_deref())).await?;
+        for pages in 1.. {
+            let req = page(cursor.as_deref());
+            let what = format!("Admin {}", req.path);
+            let resp = self.t.read(req).await?;
             let page: Page<T> = expect_json(&resp, System::Admin)?;
             let empty = page.data.is_empty();
             out.extend(page.data);
             cursor = page.links.and_then(|l| l.next).filter(|c| !c.is_empty());
-            if cursor.is_none() || empty {
+            let more = cursor.is_some() && !empty;
+            cap.check(&what, pages, out.len(), more)?;
+            if !more {
                 break;
             }
         }

@@ -7,7 +7,7 @@ use serde_json::json;
 use super::Admin;
 use crate::ids::{AccountId, AdminDirectoryId, AdminGroupId, Email};
 use crate::report::System;
-use crate::transport::{segment, ApiError, ApiRequest, Kind, Sent};
+use crate::transport::{ApiError, ApiRequest, Kind, Sent};
 
 /// An account as the Admin API describes it.
 #[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
@@ -44,7 +44,7 @@ impl Admin<'_> {
     /// Finds the account with this e-mail, with its groups.
     pub async fn find_user(&self, email: &Email) -> Result<Option<AdminUser>, ApiError> {
         let body = json!({"emails": [email.as_str()], "expand": ["groups"], "limit": 10});
-        let path = format!("{}/directories/-/users/search", self.org_path());
+        let path = format!("{}/directories/-/users/search", self.org_path()?);
         let users: Vec<AdminUser> = self.search_all(path, body).await?;
         Ok(users
             .into_iter()
@@ -57,7 +57,7 @@ impl Admin<'_> {
         account: &AccountId,
     ) -> Result<Option<AdminUser>, ApiError> {
         let body = json!({"accountIds": [account.as_str()], "expand": ["groups"], "limit": 10});
-        let path = format!("{}/directories/-/users/search", self.org_path());
+        let path = format!("{}/directories/-/users/search", self.org_path()?);
         let users: Vec<AdminUser> = self.search_all(path, body).await?;
         Ok(users.into_iter().find(|u| &u.account_id == account))
     }
@@ -72,9 +72,9 @@ impl Admin<'_> {
         let verb = if suspend { "suspend" } else { "restore" };
         let path = format!(
             "{}/directories/{}/users/{}/{verb}",
-            self.org_path(),
-            segment(directory.as_str()),
-            segment(account.as_str())
+            self.org_path()?,
+            directory.segment()?,
+            account.segment()?
         );
         self.t
             .write(ApiRequest::new(

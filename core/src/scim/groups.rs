@@ -8,7 +8,7 @@ use serde_json::{json, Value};
 use super::{filter_eq, Scim, PATCH_SCHEMA};
 use crate::ids::{ScimGroupId, ScimUserId};
 use crate::report::System;
-use crate::transport::{segment, ApiError, ApiRequest, Kind, Sent};
+use crate::transport::{ApiError, ApiRequest, Kind, Sent};
 
 /// A SCIM group (the fields we read).
 #[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
@@ -55,7 +55,7 @@ impl Scim<'_> {
         let req = ApiRequest::new(
             System::Scim,
             http::Method::PATCH,
-            format!("/Groups/{}", segment(group.as_str())),
+            format!("/Groups/{}", group.segment()?),
             Kind::Write,
         )
         .json(body);

@@ -22,8 +22,6 @@ pub const ATLASSIAN_EXTENSION: &str = "urn:scim:schemas:extension:atlassian-exte
 /// Page size we ask for. Atlassian documents no maximum; 100 keeps pages small
 /// enough to stay well under any time-out.
 pub const PAGE_SIZE: u32 = 100;
-/// A bound on pages, so a server that never ends a listing cannot loop us forever.
-const MAX_PAGES: u32 = 2_000;
 
 /// A SCIM `ListResponse` page.
 #[derive(Debug, Deserialize)]
@@ -66,9 +64,10 @@ impl<'t> Scim<'t> {
         resource: &str,
         filter: Option<&str>,
     ) -> Result<Vec<T>, ApiError> {
+        let cap = self.t.listing_cap();
         let mut out = Vec::new();
         let mut start = 1u32;
-        for _ in 0..MAX_PAGES {
+        for pages in 1.. {
             let mut req = ApiRequest::new(
                 System::Scim,
                 http::Method::GET,
@@ -83,13 +82,15 @@ impl<'t> Scim<'t> {
                 .query("count", PAGE_SIZE.to_string());
             let resp = self.t.read(req).await?;
             let page: ListResponse<T> = expect_json(&resp, System::Scim)?;
-            let got = page.resources.len() as u32;
+            let got = page.resources.len();
             out.extend(page.resources);
             // Stop on an empty page too: a server that under-reports items must not loop us.
-            if got == 0 || out.len() as u32 >= page.total_results {
-                return Ok(out);
+            let more = got != 0 && out.len() < page.total_results as usize;
+            cap.check(&format!("SCIM /{resource}"), pages, out.len(), more)?;
+            if !more {
+                break;
             }
-            start += got;
+            start = start.saturating_add(u32::try_from(got).unwrap_or(u32::MAX));
         }
         Ok(out)
     }

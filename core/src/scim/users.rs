@@ -7,7 +7,7 @@ use serde_json::{json, Value};
 use super::{filter_eq, Scim, PATCH_SCHEMA, USER_SCHEMA};
 use crate::ids::{AccountId, ScimUserId};
 use crate::report::System;
-use crate::transport::{segment, ApiError, ApiRequest, ApiResponse, Kind, Sent};
+use crate::transport::{ApiError, ApiRequest, ApiResponse, Kind, Sent};
 
 /// A SCIM user as Atlassian returns it (the fields we read).
 #[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
@@ -350,7 +350,7 @@ impl Scim<'_> {
         let req = ApiRequest::new(
             System::Scim,
             http::Method::PATCH,
-            format!("/Users/{}", segment(id.as_str())),
+            format!("/Users/{}", id.segment()?),
             Kind::Write,
         )
         .json(body);
@@ -362,7 +362,7 @@ impl Scim<'_> {
         let req = ApiRequest::new(
             System::Scim,
             http::Method::DELETE,
-            format!("/Users/{}", segment(id.as_str())),
+            format!("/Users/{}", id.segment()?),
             Kind::Write,
         );
         self.t.write(req).await

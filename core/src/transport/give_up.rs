@@ -33,6 +33,12 @@ pub fn may_retry(kind: Kind, attempt: Attempt<'_>) -> bool {
     }
 }
 
+/// True when the result must not be repeated whatever the policy says: a
+/// body over the cap would come back as large.
+pub fn is_final(result: &Result<HttpResponse, TransportError>) -> bool {
+    matches!(result, Err(TransportError::BodyTooLarge(_)))
+}
+
 /// The error when the deadline passed before attempt `attempts + 1` was sent.
 pub fn out_of_time(attempts: u32) -> ApiError {
     ApiError {
@@ -94,6 +100,10 @@ fn settle_transport(kind: Kind, why: GiveUp, attempts: u32, e: &TransportError) 
             ErrorCode::OutcomeUnknown,
             "the create may or may not have reached Atlassian",
         ),
+        _ if matches!(e, TransportError::BodyTooLarge(_)) => (
+            ErrorCode::UnexpectedResponse,
+            "Atlassian's response was refused",
+        ),
         (_, GiveUp::Deadline) => (
             ErrorCode::DeadlineExceeded,
             "no time left to retry within the deadline",
@@ -121,6 +131,21 @@ mod tests {
 
     fn dropped() -> Result<HttpResponse, TransportError> {
         Err(TransportError::Connection("reset".into()))
+    }
+
+    fn too_large() -> Result<HttpResponse, TransportError> {
+        Err(TransportError::BodyTooLarge(
+            crate::transport::body::MAX_BODY_BYTES,
+        ))
+    }
+
+    #[test]
+    fn a_body_over_the_cap_is_never_repeated() {
+        assert!(is_final(&too_large()));
+        assert!(!is_final(&dropped()));
+        assert!(!is_final(&response(503)));
+        let e = settle(Kind::Read, GiveUp::NotRetryable, 1, too_large()).unwrap_err();
+        assert!(e.message.contains("16 MiB cap"), "{}", e.message);
     }
 
     #[test]
@@ -171,6 +196,9 @@ mod tests {
             ("no response", Kind::Read, AttemptsExhausted, dropped(), Err((Transport, None))),
             ("no response at the deadline", Kind::Write, Deadline, dropped(), Err((DeadlineExceeded, None))),
             ("create, no response", Kind::Create, NotRetryable, dropped(), Err((OutcomeUnknown, None))),
+            ("body over the cap", Kind::Read, NotRetryable, too_large(), Err((UnexpectedResponse, None))),
+            ("write, body over the cap", Kind::Write, NotRetryable, too_large(), Err((UnexpectedResponse, None))),
+            ("create, body over the cap: it may have landed", Kind::Create, NotRetryable, too_large(), Err((OutcomeUnknown, None))),
         ];
         for (name, kind, why, result, want) in cases {
             let got = settle(kind, why, 3, result)

@@ -5,8 +5,10 @@
 //! policy stops. [`Transport`] only runs the loop: deadline, in-flight bound,
 //! timeout, retry waits.
 
+pub mod body;
 pub mod give_up;
 mod in_flight;
+pub mod listing;
 mod recorder;
 pub mod request;
 pub mod response;
@@ -20,11 +22,12 @@ use crate::config::Config;
 use crate::engine::RunOptions;
 use crate::http::{HttpClient, HttpResponse, TransportError};
 use crate::report::PlannedRequest;
-use crate::retry::{Decision, GiveUp, Jitter};
+use crate::retry::{millis, Decision, GiveUp, Jitter};
 
 use in_flight::InFlight;
 use recorder::Recorder;
 
+pub use listing::ListingCap;
 pub use request::{segment, ApiRequest, Kind};
 pub use response::{expect_json, ApiError, ApiResponse, Sent};
 
@@ -47,6 +50,7 @@ pub struct Transport {
     recorder: Recorder,
     in_flight: InFlight,
     jitter: Mutex<Jitter>,
+    listing_cap: ListingCap,
 }
 
 impl Transport {
@@ -62,7 +66,19 @@ impl Transport {
             options,
             recorder: Recorder::default(),
             jitter: Mutex::new(Jitter::new(seed)),
+            listing_cap: ListingCap::default(),
         }
+    }
+
+    /// The same transport with another bound on listings (tests set a small one).
+    pub fn with_listing_cap(mut self, cap: ListingCap) -> Self {
+        self.listing_cap = cap;
+        self
+    }
+
+    /// How far one listing may go.
+    pub fn listing_cap(&self) -> ListingCap {
+        self.listing_cap
     }
 
     /// The configuration.
@@ -84,7 +100,7 @@ impl Transport {
     /// it would (nothing was waited).
     pub async fn pause(&self, wait: std::time::Duration) -> bool {
         if let Some(deadline) = self.options.deadline_ms {
-            if self.now_ms().saturating_add(wait.as_millis() as u64) >= deadline {
+            if self.now_ms().saturating_add(millis(wait)) >= deadline {
                 return false;
             }
         }
@@ -133,7 +149,7 @@ impl Transport {
             self.recorder.sent(attempt);
             let result = self.attempt(req).await;
             let signal = give_up::signal(&result);
-            let decision = if give_up::may_retry(req.kind, signal) {
+            let decision = if give_up::may_retry(req.kind, signal) && !give_up::is_final(&result) {
                 let draw = self.jitter.lock().expect("jitter lock").next_unit();
                 let deadline = self.options.deadline_ms;
                 self.config
@@ -160,8 +176,12 @@ impl Transport {
         let call = self.host.http.execute(request);
         let timer = self.host.sleep.sleep(timeout);
         match select(call, timer).await {
-            Either::Left((result, _)) => result,
-            Either::Right(_) => Err(TransportError::Timeout(timeout.as_millis() as u64)),
+            // Checked again here for host clients that do not cap the body themselves.
+            Either::Left((Ok(resp), _)) => {
+                body::check_length(Some(resp.body().len() as u64)).map(|()| resp)
+            }
+            Either::Left((Err(e), _)) => Err(e),
+            Either::Right(_) => Err(TransportError::Timeout(millis(timeout))),
         }
     }
 }

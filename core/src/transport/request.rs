@@ -5,13 +5,14 @@
 use http::header::{HeaderValue, AUTHORIZATION, CONTENT_TYPE};
 use http::Method;
 
+use super::response::ApiError;
 use crate::config::Config;
 use crate::http::{HttpRequest, TransportError};
-use crate::report::{PlannedRequest, System};
+use crate::report::{ErrorCode, PlannedRequest, System};
 use crate::secret::Secret;
 
-/// Characters left as they are in a path segment; everything else is escaped
-/// (account ids may contain `|`, which must not reach a URL raw).
+/// Characters left as they are in a path segment or query value; everything
+/// else is escaped (account ids may contain `|`, which must not reach a URL raw).
 const SEGMENT: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
     .remove(b'-')
     .remove(b'_')
@@ -19,9 +20,45 @@ const SEGMENT: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
     .remove(b'~')
     .remove(b':');
 
-/// Escapes one path segment.
-pub fn segment(s: &str) -> String {
+/// Percent-encodes a query key or value.
+fn escape(s: &str) -> String {
     percent_encoding::utf8_percent_encode(s, SEGMENT).to_string()
+}
+
+/// Places an id in a URL path as one escaped segment, or refuses it. `role`
+/// names the id in the error (`SCIM user id`, `account id`).
+///
+/// Escaping alone is not enough: `.` and `..` are unreserved, and URL parsers
+/// (WHATWG's among them) resolve `%2E%2E` as `..` too, so such an id would
+/// point the request at another resource. A slash or backslash would split
+/// the segment on servers that decode before routing, and an empty id would
+/// name the collection. Ids come from Atlassian's responses (configuration
+/// checks its own), so a refusal is an unexpected response, raised while the
+/// request is built: nothing is sent.
+pub fn segment(role: &str, id: &str) -> Result<String, ApiError> {
+    let why = if id.is_empty() {
+        Some("it is empty")
+    } else if id == "." || id == ".." {
+        Some("it is a dot segment")
+    } else if id.contains(['/', '\\']) {
+        Some("it contains a slash or backslash")
+    } else if id.chars().any(char::is_control) {
+        Some("it contains a control character")
+    } else {
+        None
+    };
+    match why {
+        None => Ok(escape(id)),
+        Some(why) => Err(ApiError {
+            code: ErrorCode::UnexpectedResponse,
+            status: None,
+            message: format!(
+                "the {role} {:?} cannot be placed in a URL path ({why}); no request was sent",
+                id.chars().take(80).collect::<String>()
+            ),
+            attempts: 0,
+        }),
+    }
 }
 
 /// How a request may be repeated.
@@ -105,7 +142,7 @@ pub fn url(config: &Config, req: &ApiRequest) -> String {
         let q: Vec<String> = req
             .query
             .iter()
-            .map(|(k, v)| format!("{}={}", segment(k), segment(v)))
+            .map(|(k, v)| format!("{}={}", escape(k), escape(v)))
             .collect();
         url.push('?');
         url.push_str(&q.join("&"));
@@ -149,4 +186,51 @@ pub fn build(config: &Config, req: &ApiRequest) -> Result<HttpRequest, Transport
     builder
         .body(body)
         .map_err(|e| TransportError::Other(format!("bad request: {e}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn segment_table() {
+        #[rustfmt::skip]
+        let cases: [(&str, Option<&str>, &str); 17] = [
+            ("plain", Some("abc-123"), "abc-123"),
+            ("unreserved marks", Some("a.b_c~d:e"), "a.b_c~d:e"),
+            ("a pipe is escaped", Some("a%7Cb"), "a|b"),
+            ("a space is escaped", Some("a%20b"), "a b"),
+            ("a percent is escaped, so it cannot forge an escape", Some("a%252E"), "a%2E"),
+            ("a question mark cannot start a query", Some("a%3Fx%3D1"), "a?x=1"),
+            ("a hash cannot start a fragment", Some("a%23b"), "a#b"),
+            ("non-ASCII is UTF-8 escaped", Some("%C3%A9"), "\u{e9}"),
+            ("dots inside an id are fine", Some("..a"), "..a"),
+            ("empty", None, ""),
+            ("dot", None, "."),
+            ("dot dot", None, ".."),
+            ("slash", None, "a/b"),
+            ("leading slash", None, "/etc"),
+            ("backslash", None, "..\\x"),
+            ("newline", None, "a\nb"),
+            ("NUL", None, "a\u{0}b"),
+        ];
+        for (name, want, id) in cases {
+            let got = segment("SCIM user id", id);
+            match (&got, want) {
+                (Ok(s), Some(w)) => assert_eq!(s, w, "{name}"),
+                (Err(e), None) => {
+                    assert_eq!(e.code, ErrorCode::UnexpectedResponse, "{name}");
+                    assert_eq!(e.attempts, 0, "{name}");
+                    assert!(e.message.contains("SCIM user id"), "{name}: {}", e.message);
+                }
+                (got, want) => panic!("{name}: got {got:?}, want {want:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn query_values_are_escaped_not_refused() {
+        assert_eq!(escape("userName eq \"a/b\""), "userName%20eq%20%22a%2Fb%22");
+        assert_eq!(escape(".."), "..");
+    }
 }

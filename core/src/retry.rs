@@ -419,7 +419,11 @@ mod tests {
     fn a_reset_beyond_any_epoch_is_a_wait_too_long_not_an_overflow() {
         let huge = "176447644932693261";
         let wait = parse_rate_limit_reset(huge, NOW).unwrap();
-        assert_eq!(wait, Duration::from_millis(u64::MAX), "saturated, not wrapped");
+        assert_eq!(
+            wait,
+            Duration::from_millis(u64::MAX),
+            "saturated, not wrapped"
+        );
         let outcome = Attempt::Response {
             status: 429,
             retry_after: None,

@@ -278,7 +278,14 @@ async fn a_plan_reads_the_ledger_but_never_writes_it() {
         Some(json!({"groups": ["contractors"]})),
     );
     let plan = dry_run(&lcm, &newer).await;
-    assert_eq!(plan.outcome, Outcome::Planned, "{plan:#?}");
+    // Not stale: it is planned past the ledger. (Its grants then meet the
+    // inactive-user rule, since the leaver deactivated the account.)
+    assert!(plan.stale_after.is_none(), "{plan:#?}");
+    assert_ne!(
+        plan.error.as_ref().map(|e| e.code),
+        Some(atlassian_lcm::ErrorCode::StaleEvent)
+    );
+    assert!(plan.dry_run);
     assert_eq!(
         ledger.read(&ada_key()).await.unwrap().unwrap().event_id,
         "L"

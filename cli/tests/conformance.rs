@@ -209,10 +209,21 @@ fn event(id: &str, lifecycle: &str, worker: Value, access: Option<Value>) -> Val
 fn every_request_validates_against_atlassians_openapi_documents() {
     let specs = specs_dir();
     if !specs.join("organizations.json").exists() {
-        eprintln!(
+        let why = format!(
             "SKIPPED conformance: {} is absent (it sits beside the repository in CI; a fresh clone has no copy of Atlassian's documents)",
             specs.display()
         );
+        // CI always has the documents: a skip there would hide that nothing was validated.
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "{why}; under CI=true this is a failure"
+        );
+        eprintln!("{why}");
+        // scripts/test lists this file's contents in its closing summary, so
+        // the skip is seen where the suite's result is read.
+        let marker =
+            std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("skipped-conformance.txt");
+        std::fs::write(marker, format!("{why}\n")).expect("skip marker written");
         return;
     }
     let prism = prism_bin();

@@ -18,14 +18,7 @@ pub fn desired(input: &SyncInput) -> DesiredUser {
     DesiredUser {
         user_name: w.email.as_ref().map(|e| e.to_string()).unwrap_or_default(),
         external_id: w.hr_id.as_ref().map(|h| h.to_string()).unwrap_or_default(),
-        given_name: w.given_name.clone(),
-        family_name: w.family_name.clone(),
-        display_name: w.display_name.clone(),
-        title: w.title.clone(),
-        department: w.department.clone(),
-        organization: w.organization.clone(),
-        timezone: w.timezone.clone(),
-        preferred_language: w.preferred_language.clone(),
+        profile: w.clone(),
     }
 }
 

@@ -8,6 +8,7 @@ use super::{filter_eq, Scim, PATCH_SCHEMA, USER_SCHEMA};
 use crate::ids::{AccountId, ScimUserId};
 use crate::report::System;
 use crate::transport::{ApiError, ApiRequest, ApiResponse, Kind, Sent};
+use crate::worker::{Worker, ATTRIBUTES};
 
 /// A SCIM user as Atlassian returns it (the fields we read).
 #[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
@@ -129,30 +130,16 @@ pub struct AtlassianExtension {
     pub atlassian_account_id: Option<String>,
 }
 
-/// What we want a user to look like. `None` means "not ours to set": it is
-/// neither sent on create nor cleared on update.
+/// What we want a user to look like. An attribute the worker does not carry
+/// is "not ours to set": it is neither sent on create nor cleared on update.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct DesiredUser {
     /// Work e-mail, the SCIM `userName` and primary e-mail.
     pub user_name: String,
     /// HR id, the SCIM `externalId`.
     pub external_id: String,
-    /// Given name.
-    pub given_name: Option<String>,
-    /// Family name.
-    pub family_name: Option<String>,
-    /// Display name.
-    pub display_name: Option<String>,
-    /// Title.
-    pub title: Option<String>,
-    /// Department.
-    pub department: Option<String>,
-    /// Organization.
-    pub organization: Option<String>,
-    /// Time zone.
-    pub timezone: Option<String>,
-    /// Preferred language.
-    pub preferred_language: Option<String>,
+    /// The HR attributes, read through [`ATTRIBUTES`] and their SCIM paths.
+    pub profile: Worker,
 }
 
 impl DesiredUser {
@@ -167,32 +154,19 @@ impl DesiredUser {
         });
         let obj = body.as_object_mut().expect("object");
         let mut name = serde_json::Map::new();
-        if let Some(g) = &self.given_name {
-            name.insert("givenName".into(), json!(g));
-        }
-        if let Some(f) = &self.family_name {
-            name.insert("familyName".into(), json!(f));
+        for a in &ATTRIBUTES {
+            let Some(v) = (a.get)(&self.profile) else {
+                continue;
+            };
+            match a.scim_path.strip_prefix("name.") {
+                Some(part) => name.insert(part.into(), json!(v)),
+                None => obj.insert(a.scim_path.into(), json!(v)),
+            };
         }
         if !name.is_empty() {
             obj.insert("name".into(), Value::Object(name));
         }
-        for (key, v) in self.simple_attributes() {
-            if let Some(v) = v {
-                obj.insert(key.into(), json!(v));
-            }
-        }
         body
-    }
-
-    fn simple_attributes(&self) -> [(&'static str, &Option<String>); 6] {
-        [
-            ("displayName", &self.display_name),
-            ("title", &self.title),
-            ("department", &self.department),
-            ("organization", &self.organization),
-            ("timezone", &self.timezone),
-            ("preferredLanguage", &self.preferred_language),
-        ]
     }
 
     /// The attributes that differ, as `(path, before, after)`; the update
@@ -222,29 +196,33 @@ impl DesiredUser {
         if !current.user_name.eq_ignore_ascii_case(&self.user_name) {
             cmp("userName", Some(&current.user_name), Some(&self.user_name));
         }
-        let name = current.name.clone().unwrap_or_default();
-        cmp(
-            "name.givenName",
-            name.given_name.as_deref(),
-            self.given_name.as_deref(),
-        );
-        cmp(
-            "name.familyName",
-            name.family_name.as_deref(),
-            self.family_name.as_deref(),
-        );
-        let current_simple = [
-            current.display_name.as_deref(),
-            current.title.as_deref(),
-            current.department.as_deref(),
-            current.organization.as_deref(),
-            current.timezone.as_deref(),
-            current.preferred_language.as_deref(),
-        ];
-        for ((path, want), have) in self.simple_attributes().into_iter().zip(current_simple) {
-            cmp(path, have, want.as_deref());
+        for a in &ATTRIBUTES {
+            cmp(
+                a.scim_path,
+                current.attribute(a.scim_path),
+                (a.get)(&self.profile),
+            );
         }
         out
+    }
+}
+
+impl ScimUser {
+    /// The value at a SCIM attribute path of [`ATTRIBUTES`] (`title`,
+    /// `name.givenName`, …); `None` for one it does not hold.
+    pub fn attribute(&self, path: &str) -> Option<&str> {
+        let name = self.name.as_ref();
+        match path {
+            "name.givenName" => name.and_then(|n| n.given_name.as_deref()),
+            "name.familyName" => name.and_then(|n| n.family_name.as_deref()),
+            "displayName" => self.display_name.as_deref(),
+            "title" => self.title.as_deref(),
+            "department" => self.department.as_deref(),
+            "organization" => self.organization.as_deref(),
+            "timezone" => self.timezone.as_deref(),
+            "preferredLanguage" => self.preferred_language.as_deref(),
+            _ => None,
+        }
     }
 }
 
@@ -392,11 +370,13 @@ mod tests {
         DesiredUser {
             user_name: "ada@example.com".into(),
             external_id: "E1".into(),
-            given_name: Some("Ada".into()),
-            family_name: Some("Lovelace".into()),
-            display_name: Some("Ada Lovelace".into()),
-            title: Some("Engineer".into()),
-            ..Default::default()
+            profile: Worker {
+                given_name: Some("Ada".into()),
+                family_name: Some("Lovelace".into()),
+                display_name: Some("Ada Lovelace".into()),
+                title: Some("Engineer".into()),
+                ..Default::default()
+            },
         }
     }
 
@@ -408,8 +388,8 @@ mod tests {
     #[test]
     fn diff_lists_only_changed_attributes() {
         let mut d = desired();
-        d.title = Some("Principal Engineer".into());
-        d.department = Some("Platform".into());
+        d.profile.title = Some("Principal Engineer".into());
+        d.profile.department = Some("Platform".into());
         let changes = d.diff(&current(), true);
         let paths: Vec<_> = changes.iter().map(|c| c.path).collect();
         assert_eq!(paths, vec!["title", "department"]);

@@ -173,11 +173,15 @@ pub enum ErrorCode {
     UnexpectedResponse,
     /// A write whose outcome is unknown and which was not repeated.
     OutcomeUnknown,
+    /// The event came from a sender the deployment does not trust (an
+    /// EventBridge `source` not listed in `LCM_EVENT_SOURCES`); nothing was
+    /// sent to Atlassian.
+    UntrustedSource,
 }
 
 impl ErrorCode {
     /// Every code, in declaration order.
-    pub const ALL: [ErrorCode; 18] = [
+    pub const ALL: [ErrorCode; 19] = [
         ErrorCode::InvalidInput,
         ErrorCode::InvalidConfig,
         ErrorCode::ActionDisabled,
@@ -196,6 +200,7 @@ impl ErrorCode {
         ErrorCode::DeadlineExceeded,
         ErrorCode::UnexpectedResponse,
         ErrorCode::OutcomeUnknown,
+        ErrorCode::UntrustedSource,
     ];
 
     /// The wire name, e.g. `ownership_conflict` (what serde writes).
@@ -219,6 +224,7 @@ impl ErrorCode {
             ErrorCode::DeadlineExceeded => "deadline_exceeded",
             ErrorCode::UnexpectedResponse => "unexpected_response",
             ErrorCode::OutcomeUnknown => "outcome_unknown",
+            ErrorCode::UntrustedSource => "untrusted_source",
         }
     }
 }

@@ -211,7 +211,9 @@ class Stack:
         else:
             args += ["--data-ascii", json.dumps(data)]
         args.append(FUNCTION)
-        proc = subprocess.Popen(args, cwd=ROOT, env=self.env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        # The invoker must not inherit the function's RUST_LOG=debug: its own logs would mix into
+        # the response it prints.
+        proc = subprocess.Popen(args, cwd=ROOT, env={**self.env, "RUST_LOG": "warn"}, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                 text=True, stdin=subprocess.DEVNULL)
         return Pending(self, proc)
 
@@ -403,3 +405,22 @@ def secret_value(s: Stack, scim_token: str | None = None, admin_api_key: str | N
         "admin_api_key": admin_api_key or info["adminApiKey"],
         "scim_organization_id": info["orgId"],
     }
+
+
+@pytest.fixture
+def rotated(stack):
+    """Atlassian (the emulator) accepts only new keys and the secret holds them; the function's
+    cached credentials (TTL 300 s) are stale. Afterwards the seed's keys are put back and the
+    function re-reads them, so later tests see no 401."""
+    new_scim, new_admin = "rotated-scim-token-e2e-7f3a91", "rotated-admin-api-key-e2e-c62d04"
+    stack.tokens |= {new_scim, new_admin}
+    stack.emulator_call("PUT", "/__emulator/tokens", {"scimToken": new_scim, "adminApiKey": new_admin})
+    stack.secrets.put_secret_value(SecretId=stack.secret_arn,
+                                   SecretString=json.dumps(secret_value(stack, new_scim, new_admin)))
+    yield new_scim, new_admin
+    info = stack.emulator_info
+    stack.emulator_call("PUT", "/__emulator/tokens", {"scimToken": info["scimToken"],
+                                                      "adminApiKey": info["adminApiKey"]})
+    stack.secrets.put_secret_value(SecretId=stack.secret_arn, SecretString=json.dumps(secret_value(stack)))
+    status, report = stack.invoke("apigw-v2-health.json").http()
+    assert status == 200, f"the function did not recover the seed's credentials: {report}"

@@ -197,25 +197,6 @@ def test_transient_failure_is_returned_as_an_error_for_lambda_to_retry(stack):
     assert stack.invoke("eventbridge-mover.json").json["disposition"] == "done"
 
 
-@pytest.fixture
-def rotated(stack):
-    """Atlassian (the emulator) accepts only new keys and the secret holds them; the function's
-    cached credentials (TTL 300 s) are stale. Afterwards the seed's keys are put back and the
-    function re-reads them, so later tests see no 401."""
-    new_scim, new_admin = "rotated-scim-token-e2e-7f3a91", "rotated-admin-api-key-e2e-c62d04"
-    stack.tokens |= {new_scim, new_admin}
-    stack.emulator_call("PUT", "/__emulator/tokens", {"scimToken": new_scim, "adminApiKey": new_admin})
-    stack.secrets.put_secret_value(SecretId=stack.secret_arn,
-                                   SecretString=json.dumps(secret_value(stack, new_scim, new_admin)))
-    yield new_scim, new_admin
-    info = stack.emulator_info
-    stack.emulator_call("PUT", "/__emulator/tokens", {"scimToken": info["scimToken"],
-                                                      "adminApiKey": info["adminApiKey"]})
-    stack.secrets.put_secret_value(SecretId=stack.secret_arn, SecretString=json.dumps(secret_value(stack)))
-    status, report = stack.invoke("apigw-v2-health.json").http()
-    assert status == 200, f"the function did not recover the seed's credentials: {report}"
-
-
 def test_rotation_recovers_through_the_401_refetch(stack, rotated):
 
     status, report = stack.invoke("apigw-v2-health.json").http()

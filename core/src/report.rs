@@ -186,11 +186,15 @@ pub enum ErrorCode {
     InactiveUser,
     /// A grant refused by `LCM_PRIVILEGED_GROUPS` or `LCM_GRANTABLE_GROUPS`; nothing was sent for it.
     GroupNotGrantable,
+    /// The event came from a sender the deployment does not trust (an
+    /// EventBridge `source` not listed in `LCM_EVENT_SOURCES`); nothing was
+    /// sent to Atlassian.
+    UntrustedSource,
 }
 
 impl ErrorCode {
     /// Every code, in declaration order.
-    pub const ALL: [ErrorCode; 23] = [
+    pub const ALL: [ErrorCode; 24] = [
         ErrorCode::InvalidInput,
         ErrorCode::InvalidConfig,
         ErrorCode::ActionDisabled,
@@ -214,6 +218,7 @@ impl ErrorCode {
         ErrorCode::LedgerUnavailable,
         ErrorCode::InactiveUser,
         ErrorCode::GroupNotGrantable,
+        ErrorCode::UntrustedSource,
     ];
 
     /// The wire name, e.g. `ownership_conflict` (what serde writes).
@@ -242,6 +247,7 @@ impl ErrorCode {
             ErrorCode::LedgerUnavailable => "ledger_unavailable",
             ErrorCode::InactiveUser => "inactive_user",
             ErrorCode::GroupNotGrantable => "group_not_grantable",
+            ErrorCode::UntrustedSource => "untrusted_source",
         }
     }
 }

@@ -1,10 +1,11 @@
 //! What a function instance builds once, in `main`, and every invocation
 //! borrows: the host settings, the cached credentials and engine, the HTTP
-//! client, and the AWS clients (the `basic-shared-resource` pattern of
-//! `aws-lambda-rust-runtime`).
+//! client, the ordering ledger and the AWS clients (the
+//! `basic-shared-resource` pattern of `aws-lambda-rust-runtime`).
 
 use std::sync::Arc;
 
+use atlassian_lcm::ledger::Ledger;
 use atlassian_lcm::native::ReqwestClient;
 use atlassian_lcm::RawConfig;
 use aws_config::BehaviorVersion;
@@ -13,6 +14,7 @@ use aws_smithy_http_client::tls::{rustls_provider::CryptoMode, Provider};
 use crate::credentials::{Credentials, SecretSource};
 use crate::error::HostError;
 use crate::failure::FailureQueue;
+use crate::ledger::{memory_ledger, DynamoLedger, TABLE_VAR};
 use crate::settings::HostSettings;
 
 /// The shared state of a function instance.
@@ -24,6 +26,8 @@ pub struct App {
     pub credentials: Credentials,
     /// Where permanent failures of asynchronous events go, if configured.
     pub failure_queue: Option<FailureQueue>,
+    /// What `ledger` is, for the `ready` log line: the table, or `memory`.
+    pub ledger_name: String,
 }
 
 impl App {
@@ -34,7 +38,14 @@ impl App {
         let settings = HostSettings::from_env(|k| std::env::var(k).ok())?;
         let env = RawConfig::from_env(|k| std::env::var(k).ok());
         let http = ReqwestClient::new().map_err(|e| HostError::Client(e.to_string()))?;
-        let aws = if settings.secret_arn.is_some() || settings.failure_queue_url.is_some() {
+        let table = std::env::var(TABLE_VAR)
+            .ok()
+            .map(|t| t.trim().to_string())
+            .filter(|t| !t.is_empty());
+        let aws = if settings.secret_arn.is_some()
+            || settings.failure_queue_url.is_some()
+            || table.is_some()
+        {
             // rustls over ring, like the core's reqwest client: one crypto
             // provider in the binary (see Cargo.toml).
             let client = aws_smithy_http_client::Builder::new()
@@ -63,11 +74,21 @@ impl App {
             }),
             _ => None,
         };
-        let credentials = Credentials::new(env, source, settings.secret_ttl, Arc::new(http));
+        // One ledger per sandbox, shared by every engine the credentials cache
+        // builds: a rotation must not forget the in-memory ledger's records.
+        let (ledger, ledger_name): (Arc<dyn Ledger>, String) = match (table, &aws) {
+            (Some(table), Some(aws)) => {
+                (Arc::new(DynamoLedger::from_env(aws, table.clone())), table)
+            }
+            _ => (Arc::new(memory_ledger()), "memory".into()),
+        };
+        let credentials =
+            Credentials::new(env, source, settings.secret_ttl, Arc::new(http), ledger);
         Ok(App {
             settings,
             credentials,
             failure_queue,
+            ledger_name,
         })
     }
 }

@@ -1,7 +1,14 @@
 //! The engine's configuration and credentials: the `LCM_*` environment
-//! variables merged with the JSON secret named by `LCM_SECRET_ARN` (the
-//! secret wins where both name a setting), validated by the core, and kept
-//! in an [`Lcm`] shared by warm invocations.
+//! variables merged with the JSON secret named by `LCM_SECRET_ARN`, validated
+//! by the core, and kept in an [`Lcm`] shared by warm invocations.
+//!
+//! The secret supplies credentials only (the settings of
+//! [`Class::Credential`]: `scim_url`, `scim_token`, `admin_api_key`,
+//! `scim_organization_id`, `product_token`, `product_user`); where it also
+//! names one of those the environment has, the secret wins, because it is the
+//! one that rotates. Endpoints and safety rails belong to the deployment: a
+//! secret naming one is refused by name, so whoever can write the secret
+//! cannot switch deletes on or send the keys elsewhere.
 //!
 //! The secret is read once per cold start (lazily, on the first invocation,
 //! so a Secrets Manager outage fails that event — and Lambda retries it —
@@ -17,8 +24,9 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use atlassian_lcm::clock::SystemClock;
-use atlassian_lcm::config::{FieldError, Source};
+use atlassian_lcm::config::{Class, FieldError, Key, Problem, Source};
 use atlassian_lcm::http::HttpClient;
+use atlassian_lcm::ledger::Ledger;
 use atlassian_lcm::native::TokioSleep;
 use atlassian_lcm::{Config, Lcm, RawConfig};
 use aws_sdk_secretsmanager::error::DisplayErrorContext;
@@ -56,6 +64,7 @@ pub struct Credentials {
     source: Option<SecretSource>,
     ttl: Duration,
     http: Arc<dyn HttpClient>,
+    ledger: Arc<dyn Ledger>,
     cache: RwLock<Option<Loaded>>,
 }
 
@@ -71,19 +80,21 @@ impl std::fmt::Debug for Credentials {
 
 impl Credentials {
     /// Credentials from `env` and, when given, the secret; `http` is the one
-    /// HTTP client every engine built here shares (its connection pool
-    /// survives a rotation).
+    /// HTTP client and `ledger` the one ordering ledger every engine built
+    /// here shares (the connection pool and the ledger survive a rotation).
     pub fn new(
         env: RawConfig,
         source: Option<SecretSource>,
         ttl: Duration,
         http: Arc<dyn HttpClient>,
+        ledger: Arc<dyn Ledger>,
     ) -> Self {
         Credentials {
             env,
             source,
             ttl,
             http,
+            ledger,
             cache: RwLock::new(None),
         }
     }
@@ -168,7 +179,8 @@ impl Credentials {
             self.http.clone(),
             Arc::new(TokioSleep),
             Arc::new(SystemClock),
-        );
+        )
+        .with_ledger(self.ledger.clone());
         tracing::info!(
             generation,
             from_secret = self.source.is_some(),
@@ -202,7 +214,42 @@ async fn fetch_secret(source: &SecretSource) -> Result<RawConfig, HostError> {
             FieldError::document(Source::Secret, format!("the secret is not JSON ({e})")).into(),
         )
     })?;
+    credentials_only(&json)?;
     Ok(RawConfig::from_json(&json, Source::Secret)?)
+}
+
+/// Refuses, all at once and by name, every endpoint, safety or limit setting
+/// in the secret (see the module documentation). Unknown names are left to
+/// the core, which refuses them with the list of known settings.
+pub fn credentials_only(secret: &serde_json::Value) -> Result<(), HostError> {
+    let Some(obj) = secret.as_object() else {
+        return Ok(());
+    };
+    let errors: Vec<FieldError> = obj
+        .keys()
+        .filter_map(|name| Key::lookup(name))
+        .filter(|key| key.class() != Class::Credential)
+        .map(|key| {
+            let class = match key.class() {
+                Class::Endpoint => "an endpoint setting",
+                Class::Safety => "a safety setting",
+                Class::Limit | Class::Credential => "a limit setting",
+            };
+            FieldError::new(
+                key,
+                Some(Source::Secret),
+                Problem::new(format!(
+                    "is {class}, which the deployment decides: the secret may hold only credentials; remove it from the secret and set it in the function's environment as {}",
+                    key.env()
+                )),
+            )
+        })
+        .collect();
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(HostError::Config(atlassian_lcm::ConfigError { errors }))
+    }
 }
 
 #[cfg(test)]
@@ -218,6 +265,16 @@ mod tests {
         Arc::new(ReqwestClient::new().unwrap())
     }
 
+    fn creds(env: RawConfig, source: Option<SecretSource>, ttl: Duration) -> Credentials {
+        Credentials::new(
+            env,
+            source,
+            ttl,
+            http(),
+            Arc::new(crate::ledger::memory_ledger()),
+        )
+    }
+
     const ENV: [(&str, &str); 4] = [
         (
             "LCM_SCIM_URL",
@@ -230,17 +287,58 @@ mod tests {
 
     #[tokio::test]
     async fn environment_only_configuration_is_built_once() {
-        let creds = Credentials::new(env(&ENV), None, Duration::ZERO, http());
+        let creds = creds(env(&ENV), None, Duration::ZERO);
         assert!(!creds.can_rotate());
         let first = creds.current().await.unwrap();
         let second = creds.current().await.unwrap();
         assert_eq!((first.generation, second.generation), (1, 1));
         assert_eq!(first.lcm.config().credentials().org_id().as_str(), "org-1");
+        // The sandbox's ledger, whose warning every report of a table-less run carries.
+        assert_eq!(
+            first.lcm.ledger().scope_warning(),
+            Some(crate::ledger::MEMORY_WARNING)
+        );
+    }
+
+    #[test]
+    fn the_secret_holds_credentials_only() {
+        let secret = serde_json::json!({
+            "scim_url": "https://api.atlassian.com/scim/directory/d1",
+            "scim_token": "scim-token-value",
+            "admin_api_key": "admin-key-value",
+            "scim_organization_id": "org-1",
+            "product_token": "product-token-value",
+            "product_user": "bot@example.com",
+        });
+        assert!(credentials_only(&secret).is_ok());
+        let mut bad = secret.clone();
+        bad["allow_delete"] = serde_json::json!(true);
+        bad["adminBaseUrl"] = serde_json::json!("https://evil.example.com");
+        bad["concurrency"] = serde_json::json!(8);
+        let e = credentials_only(&bad).unwrap_err();
+        assert!(!e.is_transient());
+        assert_eq!(e.code(), "invalid_config");
+        let HostError::Config(config) = &e else {
+            panic!("{e:?}")
+        };
+        let fields: Vec<_> = config
+            .errors
+            .iter()
+            .map(|f| f.field(atlassian_lcm::config::Spelling::Env))
+            .collect();
+        assert_eq!(fields, ["admin_base_url", "allow_delete", "concurrency"]);
+        let text = e.to_string();
+        assert!(
+            text.contains("`allow_delete` in the secret is a safety setting")
+                && text.contains("set it in the function's environment as LCM_ALLOW_DELETE"),
+            "{text}"
+        );
+        assert!(!text.contains("scim-token-value") && !text.contains("evil.example.com"));
     }
 
     #[tokio::test]
     async fn invalid_environment_is_a_config_error_naming_fields() {
-        let creds = Credentials::new(env(&ENV[..2]), None, Duration::ZERO, http());
+        let creds = creds(env(&ENV[..2]), None, Duration::ZERO);
         let e = creds.current().await.unwrap_err();
         assert!(!e.is_transient());
         let text = e.to_string();
@@ -259,14 +357,13 @@ mod tests {
                 .region(aws_config::Region::new("eu-west-1"))
                 .build(),
         );
-        let creds = Credentials::new(
+        let creds = creds(
             env(&[]),
             Some(SecretSource {
                 client,
                 arn: "lcm".into(),
             }),
             Duration::from_secs(300),
-            http(),
         );
         let t0 = Instant::now();
         assert!(creds.is_fresh(t0, t0 + Duration::from_secs(299)));

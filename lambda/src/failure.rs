@@ -3,13 +3,15 @@
 //!
 //! - **Done**: the report is a success (`succeeded`, `no_change`, `planned`).
 //! - **Transient**: every failure could pass on a retry (Atlassian 5xx,
-//!   time-outs, an unknown write outcome — the core's
+//!   time-outs, an unknown write outcome, another run holding the worker's
+//!   lease (`worker_busy`) — the core's
 //!   [`Report::is_transient_failure`] — or a Secrets Manager outage). The
 //!   function returns an error; Lambda retries the event and, once retries
 //!   are exhausted, its on-failure destination (the same queue) receives it.
-//! - **Permanent**: retrying cannot help (bad input, disabled action,
-//!   ownership conflict, removal cap, unknown group, refused credentials even
-//!   after a fresh secret, invalid configuration). The function sends the
+//! - **Permanent**: retrying cannot help (bad input, an untrusted `source`,
+//!   an event older than the worker's recorded fact (`stale_event`), disabled
+//!   action, ownership conflict, removal cap, unknown group, refused
+//!   credentials even after a fresh secret, invalid configuration). The function sends the
 //!   event with its reason to `LCM_FAILURE_QUEUE_URL` itself and returns
 //!   success, so Lambda does not retry it pointlessly. Without a queue URL —
 //!   or if SQS refuses the message — it returns an error instead, so the
@@ -42,6 +44,15 @@ impl FailureReason {
             code: ErrorCode::InvalidInput.as_str().into(),
             field: Some(e.field.clone()),
             message: e.message.clone(),
+        }
+    }
+
+    /// The reason for an event from a sender the deployment does not trust.
+    pub fn untrusted(why: crate::settings::Untrusted) -> Self {
+        FailureReason {
+            code: ErrorCode::UntrustedSource.as_str().into(),
+            field: Some(crate::settings::EVENT_SOURCES.into()),
+            message: why.0,
         }
     }
 

@@ -15,7 +15,7 @@ use crate::app::App;
 use crate::error::{HandlerError, HostError};
 use crate::failure::{disposition, Disposition, FailureMessage, FailureReason};
 use crate::http_api::{self, error_body};
-use crate::invocation::{classify, respond, HttpCall, Invocation};
+use crate::invocation::{classify, respond, HttpCall, HttpFlavor, Invocation};
 use crate::metrics::InvocationMetrics;
 
 /// What the engine produced for one invocation.
@@ -87,6 +87,7 @@ struct Summary {
     api_calls: u64,
     retries: u64,
     refreshed: bool,
+    not_found: bool,
 }
 
 impl Summary {
@@ -107,6 +108,7 @@ impl Summary {
             api_calls: run.api_calls,
             retries: run.retries,
             refreshed: run.refreshed,
+            not_found: crate::metrics::is_not_found(report),
             ..Summary::default()
         }
     }
@@ -133,13 +135,23 @@ impl Summary {
 /// The function handler: every invocation shape comes through here.
 pub async fn handle(app: &App, event: LambdaEvent<Value>) -> Result<Value, HandlerError> {
     let started = Instant::now();
+    let started_ms = SystemClock.now_ms();
     let (payload, ctx) = event.into_parts();
-    let deadline_ms = app
-        .settings
-        .engine_deadline(ctx.deadline, SystemClock.now_ms());
     let original = payload.clone();
     let invocation = classify(payload);
     let source = invocation.as_ref().map_or("unknown", Invocation::source);
+    let deadline_ms = match &invocation {
+        Ok(Invocation::Http(call))
+            if matches!(
+                call.flavor,
+                HttpFlavor::ApiGatewayV1 | HttpFlavor::ApiGatewayV2
+            ) =>
+        {
+            app.settings
+                .api_gateway_deadline(ctx.deadline, started_ms, started_ms)
+        }
+        _ => app.settings.engine_deadline(ctx.deadline, started_ms),
+    };
     let (summary, result) = match invocation {
         Err(e) => {
             let summary = Summary::rejected("unknown_invocation", None);
@@ -170,6 +182,7 @@ pub async fn handle(app: &App, event: LambdaEvent<Value>) -> Result<Value, Handl
         outcome: summary.outcome.clone(),
         api_calls: summary.api_calls,
         retries: summary.retries,
+        not_found: summary.not_found,
         duration_ms,
     }
     .emit();
@@ -201,6 +214,7 @@ fn log_invocation(
                 api_calls = s.api_calls,
                 retries = s.retries,
                 credentials_refreshed = s.refreshed,
+                not_found = s.not_found,
                 duration_ms,
                 returned_error = error.map(|e| e.to_string()),
                 "invocation"
@@ -226,6 +240,13 @@ async fn eventbridge(
     original: &Value,
     deadline_ms: u64,
 ) -> (Summary, Result<Value, HandlerError>) {
+    // Before the detail is even read: a forged event gets no say at all.
+    if let Err(untrusted) = app.settings.trusts_source(&event.source) {
+        let mut summary = Summary::rejected(ErrorCode::UntrustedSource.as_str(), None);
+        let reason = FailureReason::untrusted(untrusted);
+        let result = permanent(app, ctx, original, reason, None, &mut summary).await;
+        return (summary, result);
+    }
     let request = match parse_request(&event.detail) {
         Ok(r) => r,
         Err(e) => {

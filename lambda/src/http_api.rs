@@ -118,6 +118,7 @@ pub fn route(method: &str, path: &str) -> Result<Route, HttpAnswer> {
                 &format!("{} takes {allowed}, not {method}", route.template()),
             ),
             allow: Some(allowed),
+            retry_after: None,
         })
     }
 }
@@ -205,11 +206,14 @@ fn body_json(call: &HttpCall) -> Result<Value, HttpAnswer> {
         .map_err(|e| input_error(&field_error("(body)", &format!("not valid JSON: {e}"))))
 }
 
+/// `Retry-After` for `worker_busy`: the other run usually ends within seconds.
+pub const BUSY_RETRY_AFTER_SECONDS: u32 = 5;
+
 /// The status code for an error code of the core.
 pub fn status_for_code(code: ErrorCode) -> u16 {
     match code {
         ErrorCode::InvalidInput => 400,
-        ErrorCode::ActionDisabled => 403,
+        ErrorCode::ActionDisabled | ErrorCode::UntrustedSource => 403,
         ErrorCode::UserNotFound => 404,
         ErrorCode::OwnershipConflict | ErrorCode::Conflict | ErrorCode::InactiveUser => 409,
         ErrorCode::RemovalCapExceeded
@@ -249,11 +253,15 @@ pub fn status_for_report(report: &Report) -> u16 {
     }
 }
 
-/// The report as the response.
+/// The report as the response; a busy worker's 503 says when to retry.
 pub fn answer_report(report: &Report) -> HttpAnswer {
     let body = serde_json::to_value(report)
         .unwrap_or_else(|e| error_body("internal", None, &e.to_string()));
-    HttpAnswer::json(status_for_report(report), body)
+    let mut answer = HttpAnswer::json(status_for_report(report), body);
+    if answer.status == 503 {
+        answer.retry_after = Some(BUSY_RETRY_AFTER_SECONDS);
+    }
+    answer
 }
 
 #[cfg(test)]

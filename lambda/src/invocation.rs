@@ -26,7 +26,7 @@ use aws_lambda_events::lambda_function_urls::{
     LambdaFunctionUrlRequest, LambdaFunctionUrlResponse,
 };
 use base64::Engine as _;
-use http::header::{HeaderMap, HeaderValue, ALLOW, CONTENT_TYPE};
+use http::header::{HeaderMap, HeaderValue, ALLOW, CONTENT_TYPE, RETRY_AFTER};
 use serde_json::Value;
 
 /// What invoked the function.
@@ -216,6 +216,8 @@ pub struct HttpAnswer {
     pub body: Value,
     /// For 405: the methods the path accepts.
     pub allow: Option<&'static str>,
+    /// For 503: when to try again, in seconds (`Retry-After`).
+    pub retry_after: Option<u32>,
 }
 
 impl HttpAnswer {
@@ -225,6 +227,7 @@ impl HttpAnswer {
             status,
             body,
             allow: None,
+            retry_after: None,
         }
     }
 }
@@ -235,6 +238,9 @@ pub fn respond(flavor: HttpFlavor, answer: &HttpAnswer) -> Value {
     headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
     if let Some(allow) = answer.allow {
         headers.insert(ALLOW, HeaderValue::from_static(allow));
+    }
+    if let Some(seconds) = answer.retry_after {
+        headers.insert(RETRY_AFTER, HeaderValue::from(seconds));
     }
     let text = answer.body.to_string();
     let status = i64::from(answer.status);
@@ -383,11 +389,13 @@ mod tests {
             status: 405,
             body: json!({"error": {"code": "method_not_allowed"}}),
             allow: Some("POST"),
+            retry_after: Some(5),
         };
         let v2 = respond(HttpFlavor::ApiGatewayV2, &answer);
         assert_eq!(v2["statusCode"], 405);
         assert_eq!(v2["headers"]["content-type"], "application/json");
         assert_eq!(v2["headers"]["allow"], "POST");
+        assert_eq!(v2["headers"]["retry-after"], "5");
         let body: Value = serde_json::from_str(v2["body"].as_str().unwrap()).unwrap();
         assert_eq!(body["error"]["code"], "method_not_allowed");
         for flavor in [HttpFlavor::ApiGatewayV1, HttpFlavor::FunctionUrl] {

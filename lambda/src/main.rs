@@ -27,6 +27,7 @@ async fn main() -> Result<(), lambda_runtime::Error> {
         pid = std::process::id(),
         secret = app.credentials.can_rotate(),
         failure_queue = app.failure_queue.is_some(),
+        ledger = %app.ledger_name,
         "ready"
     );
     let app = &app;

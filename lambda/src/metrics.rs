@@ -3,12 +3,16 @@
 //! call (no latency, no extra permission).
 //!
 //! Namespace `AtlassianLcm`, dimensions `Action` × `Outcome`, metrics
-//! `Invocations`, `ApiCalls`, `Retries`, `DurationMs`. `Action` is the
+//! `Invocations`, `ApiCalls`, `Retries`, `DurationMs` and `NotFound` (1 when
+//! a leaver or purge found the worker in neither system: HR and Atlassian
+//! disagree about who exists, worth an alarm even though the run is
+//! `no_change`). `Action` is the
 //! report's actions joined with `+` (a joiner is
 //! `SYNC_IDENTITIES+MANAGE_RELATIONSHIPS`), or `NONE` when the engine did not
 //! run; `Outcome` is the report's outcome, or `rejected` (bad input, unknown
 //! route) / `error` (credentials or configuration) when it did not.
 
+use atlassian_lcm::{ErrorCode, Outcome, Report};
 use serde_json::{json, Value};
 
 /// The CloudWatch namespace.
@@ -25,6 +29,8 @@ pub struct InvocationMetrics {
     pub api_calls: u64,
     /// Of which retries.
     pub retries: u64,
+    /// See [`is_not_found`].
+    pub not_found: bool,
     /// The whole invocation, in milliseconds.
     pub duration_ms: u64,
 }
@@ -42,7 +48,8 @@ impl InvocationMetrics {
                         {"Name": "Invocations", "Unit": "Count"},
                         {"Name": "ApiCalls", "Unit": "Count"},
                         {"Name": "Retries", "Unit": "Count"},
-                        {"Name": "DurationMs", "Unit": "Milliseconds"}
+                        {"Name": "DurationMs", "Unit": "Milliseconds"},
+                        {"Name": "NotFound", "Unit": "Count"}
                     ]
                 }]
             },
@@ -51,7 +58,8 @@ impl InvocationMetrics {
             "Invocations": 1,
             "ApiCalls": self.api_calls,
             "Retries": self.retries,
-            "DurationMs": self.duration_ms
+            "DurationMs": self.duration_ms,
+            "NotFound": u8::from(self.not_found)
         })
     }
 
@@ -66,6 +74,19 @@ impl InvocationMetrics {
     }
 }
 
+/// True when the run removed access from someone found in neither system:
+/// a `no_change` report whose steps or warnings carry the engine's
+/// `not_found` marker.
+pub fn is_not_found(report: &Report) -> bool {
+    let marker = ErrorCode::NotFound.as_str();
+    report.outcome == Outcome::NoChange
+        && (report.steps.iter().any(|s| {
+            s.error
+                .as_ref()
+                .is_some_and(|e| e.code == ErrorCode::NotFound)
+        }) || report.warnings.iter().any(|w| w.contains(marker)))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -77,6 +98,7 @@ mod tests {
             outcome: "succeeded".into(),
             api_calls: 7,
             retries: 1,
+            not_found: true,
             duration_ms: 120,
         };
         let v = m.to_emf(1_764_493_200_000);
@@ -94,5 +116,38 @@ mod tests {
             (v["ApiCalls"].as_u64(), v["_aws"]["Timestamp"].as_u64()),
             (Some(7), Some(1_764_493_200_000))
         );
+        assert_eq!(v["NotFound"], 1);
+    }
+
+    fn report(outcome: &str, warnings: &[&str], step_error: Option<&str>) -> Report {
+        let steps: Vec<Value> = step_error
+            .iter()
+            .map(|code| json!({"target": "user x", "operation": "find_user", "status": "no_change", "detail": "",
+                               "attempts": 1, "error": {"code": code, "message": "nowhere"}}))
+            .collect();
+        serde_json::from_value(json!({
+            "actions": ["DEPROVISION_IDENTITY"], "identity": {}, "outcome": outcome, "dryRun": false,
+            "steps": steps, "audit": [], "warnings": warnings, "apiCalls": 2, "retries": 0,
+            "startedAt": "2026-11-30T09:00:00Z", "durationMs": 5
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn a_leaver_found_nowhere_is_counted() {
+        assert!(is_not_found(&report(
+            "no_change",
+            &["not_found: the worker is in neither system"],
+            None
+        )));
+        assert!(is_not_found(&report("no_change", &[], Some("not_found"))));
+        assert!(!is_not_found(&report("no_change", &[], None)));
+        assert!(!is_not_found(&report(
+            "no_change",
+            &[],
+            Some("user_not_found")
+        )));
+        // A 404 that failed a run is a failure, not a worker found nowhere.
+        assert!(!is_not_found(&report("failed", &[], Some("not_found"))));
     }
 }

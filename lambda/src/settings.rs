@@ -1,7 +1,8 @@
 //! Settings only the Lambda host has (the engine's own come from
 //! [`atlassian_lcm::RawConfig::from_env`]): where the credentials live, how
-//! long a warm function keeps them, where permanent failures go, and how much
-//! of the remaining Lambda time is kept back as a safety margin.
+//! long a warm function keeps them, where permanent failures go, which
+//! EventBridge senders are trusted, and how much of the remaining Lambda time
+//! is kept back as a safety margin.
 
 use std::time::Duration;
 
@@ -14,12 +15,19 @@ pub const SECRET_ARN: &str = "LCM_SECRET_ARN";
 pub const SECRET_TTL_SECONDS: &str = "LCM_SECRET_TTL_SECONDS";
 /// `LCM_FAILURE_QUEUE_URL`: the SQS queue that receives permanent failures of asynchronous events.
 pub const FAILURE_QUEUE_URL: &str = "LCM_FAILURE_QUEUE_URL";
+/// `LCM_EVENT_SOURCES`: the EventBridge `source` values whose events the
+/// function executes (comma-separated, matched exactly). Unset, it executes none.
+pub const EVENT_SOURCES: &str = "LCM_EVENT_SOURCES";
 
 /// Default for [`SECRET_TTL_SECONDS`].
 pub const DEFAULT_SECRET_TTL: Duration = Duration::from_secs(300);
 /// Kept back from the Lambda deadline so the function can still log, emit
 /// metrics, write to the failure queue and answer after the engine stops.
 pub const DEADLINE_MARGIN: Duration = Duration::from_millis(1_500);
+/// The engine's budget for an API Gateway call, counted from the invocation's
+/// start: under API Gateway's 29 s integration timeout, so that when the
+/// caller gets its 504 and retries, the first run has already stopped writing.
+pub const API_GATEWAY_BUDGET: Duration = Duration::from_millis(28_000);
 
 /// The host's own settings.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -31,9 +39,16 @@ pub struct HostSettings {
     pub secret_ttl: Duration,
     /// The failure queue; `None` makes permanent failures errors (see `failure`).
     pub failure_queue_url: Option<String>,
+    /// The trusted EventBridge sources; `None` when [`EVENT_SOURCES`] is not
+    /// set, which trusts none (see [`HostSettings::trusts_source`]).
+    pub event_sources: Option<Vec<String>>,
     /// See [`DEADLINE_MARGIN`].
     pub deadline_margin: Duration,
 }
+
+/// Why an EventBridge event is not executed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Untrusted(pub String);
 
 impl HostSettings {
     /// Reads the settings through `lookup` (e.g. `std::env::var`); names every bad one.
@@ -70,6 +85,22 @@ impl HostSettings {
                 ));
             }
         }
+        let event_sources = non_empty(EVENT_SOURCES).map(|list| {
+            list.split(',')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(str::to_string)
+                .collect::<Vec<_>>()
+        });
+        if event_sources.as_ref().is_some_and(Vec::is_empty) {
+            errors.push(FieldError::named(
+                EVENT_SOURCES,
+                Some(Source::Env),
+                Problem::new(
+                    "names no source; list the EventBridge sources of your HR systems, like hr.workday,hr.bamboohr",
+                ),
+            ));
+        }
         if !errors.is_empty() {
             return Err(ConfigError { errors });
         }
@@ -77,8 +108,26 @@ impl HostSettings {
             secret_arn: non_empty(SECRET_ARN),
             secret_ttl,
             failure_queue_url,
+            event_sources,
             deadline_margin: DEADLINE_MARGIN,
         })
+    }
+
+    /// Whether an EventBridge event from `source` may run. Anyone allowed to
+    /// put events on the bus could otherwise grant access, so an unset list
+    /// trusts no one: a deployment that forgot the setting refuses every
+    /// event loudly instead of executing forged ones.
+    pub fn trusts_source(&self, source: &str) -> Result<(), Untrusted> {
+        match &self.event_sources {
+            None => Err(Untrusted(format!(
+                "{EVENT_SOURCES} is not set, so no EventBridge source is trusted and the event from `{source}` was not executed; set it to the sources of your HR systems (the SAM template sets it from its EventSources parameter)"
+            ))),
+            Some(list) if list.iter().any(|s| s == source) => Ok(()),
+            Some(list) => Err(Untrusted(format!(
+                "the EventBridge source `{source}` is not one of {EVENT_SOURCES} ({}): the event was not executed",
+                list.join(", ")
+            ))),
+        }
     }
 
     /// The engine's deadline (epoch ms) for an invocation whose Lambda
@@ -96,6 +145,20 @@ impl HostSettings {
             lambda_deadline_ms
         };
         deadline.saturating_sub(self.deadline_margin.as_millis() as u64)
+    }
+
+    /// The engine's deadline for an API Gateway call that started at
+    /// `started_ms`: [`HostSettings::engine_deadline`], but never past
+    /// [`API_GATEWAY_BUDGET`] after the start, since API Gateway gives up at
+    /// 29 s whatever the function's timeout.
+    pub fn api_gateway_deadline(
+        &self,
+        lambda_deadline_ms: u64,
+        started_ms: u64,
+        now_ms: u64,
+    ) -> u64 {
+        let budget = started_ms.saturating_add(API_GATEWAY_BUDGET.as_millis() as u64);
+        self.engine_deadline(lambda_deadline_ms, now_ms).min(budget)
     }
 }
 
@@ -119,6 +182,30 @@ mod tests {
         assert_eq!(s.secret_arn, None);
         assert_eq!(s.secret_ttl, DEFAULT_SECRET_TTL);
         assert_eq!(s.failure_queue_url, None);
+        assert_eq!(s.event_sources, None);
+    }
+
+    #[test]
+    fn event_sources_are_matched_exactly() {
+        let s = settings(&[(EVENT_SOURCES, " hr.workday, hr.bamboohr ,")]).unwrap();
+        assert_eq!(s.trusts_source("hr.workday"), Ok(()));
+        assert_eq!(s.trusts_source("hr.bamboohr"), Ok(()));
+        for forged in ["hr.workday.evil", "hr", "HR.WORKDAY", ""] {
+            let Untrusted(why) = s.trusts_source(forged).unwrap_err();
+            assert!(
+                why.contains(EVENT_SOURCES) && why.contains("hr.bamboohr"),
+                "{why}"
+            );
+        }
+    }
+
+    #[test]
+    fn without_event_sources_no_source_is_trusted() {
+        let s = settings(&[]).unwrap();
+        let Untrusted(why) = s.trusts_source("hr.workday").unwrap_err();
+        assert!(why.contains("LCM_EVENT_SOURCES is not set"), "{why}");
+        let e = settings(&[(EVENT_SOURCES, " , ")]).unwrap_err();
+        assert_eq!(e.errors[0].field(Spelling::Env), EVENT_SOURCES);
     }
 
     #[test]
@@ -156,5 +243,31 @@ mod tests {
         assert_eq!(s.engine_deadline(now + 1_000, now), now - 500);
         // A local emulator's relative timeout counts from now.
         assert_eq!(s.engine_deadline(600_000, now), now + 598_500);
+    }
+
+    #[test]
+    fn api_gateway_calls_stop_before_its_29_s_timeout() {
+        let s = settings(&[]).unwrap();
+        let start = 1_796_029_200_000;
+        // A 60 s function: the engine stops 28 s after the start, not at 58.5 s.
+        assert_eq!(
+            s.api_gateway_deadline(start + 60_000, start, start),
+            start + 28_000
+        );
+        // Counted from the invocation's start, not from when the engine begins.
+        assert_eq!(
+            s.api_gateway_deadline(start + 60_000, start, start + 2_000),
+            start + 28_000
+        );
+        // A function with less time left than that keeps its own margin.
+        assert_eq!(
+            s.api_gateway_deadline(start + 20_000, start, start),
+            start + 18_500
+        );
+        // cargo lambda watch's relative timeout.
+        assert_eq!(
+            s.api_gateway_deadline(600_000, start, start),
+            start + 28_000
+        );
     }
 }

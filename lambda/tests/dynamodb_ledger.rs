@@ -30,26 +30,10 @@ const ACCESS_KEY: &str = "AKIALEDGERTESTKEY";
 const SECRET_KEY: &str = "ledger-test-secret-value";
 
 /// A `sitecustomize` module for moto_server's Python, which imports it at
-/// start-up from `PYTHONPATH`. moto 5 evaluates a condition expression and
-/// then stores the item as two steps, without a lock, in a threaded server:
-/// 2 of 20 racing conditional PutItems both passed in about one run of 15.
-/// Real DynamoDB applies each conditional write atomically; one request at a
-/// time gives moto that property (each request is handled whole inside the
-/// WSGI call).
-const SERIALIZE_MOTO: &str = r#"
-import os, threading
-from moto.moto_server.werkzeug_app import DomainDispatcherApplication
-
-_lock = threading.Lock()
-_call = DomainDispatcherApplication.__call__
-
-def _serialized(self, environ, start_response):
-    with _lock:
-        return _call(self, environ, start_response)
-
-DomainDispatcherApplication.__call__ = _serialized
-open(os.path.join(os.path.dirname(__file__), "serialized"), "w").close()
-"#;
+/// start-up from `PYTHONPATH`: it serializes moto's requests, because moto
+/// (unlike DynamoDB) does not apply a conditional write atomically. The file
+/// says why; the Lambda e2e suite starts its moto with it too.
+const SERIALIZE_MOTO: &str = include_str!("../../tests/lambda/moto_site/sitecustomize.py");
 
 /// The moto_server process; stopped when dropped, failures included.
 struct Moto {

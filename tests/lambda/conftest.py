@@ -2,9 +2,12 @@
 
 Starts, once per session and on free ports,
   * the Atlassian emulator binary (`target/debug/atlassian-emulator`),
-  * moto_server (Secrets Manager holding the Atlassian credentials, SQS for the failure queue),
+  * moto_server (Secrets Manager holding the Atlassian credentials, SQS for the failure queue,
+    DynamoDB for the ordering ledger), its requests serialized (moto_site/sitecustomize.py),
   * `cargo lambda watch` running the function (`atlassian-lcm-lambda`),
 and invokes the function with `cargo lambda invoke --data-file tests/fixtures/events/<x>.json`.
+Every test starts from the same state (the `fresh` fixture): the emulator's seed, an empty
+ledger table and an empty failure queue.
 
 Everything is stopped at the end, failures included; every wait is bounded.
 Logs of each process are kept in $LCM_E2E_LOG_DIR (default target/lambda-e2e).
@@ -34,6 +37,10 @@ VENV_BIN = Path(os.environ.get("LCM_VENV_BIN", ROOT / ".tools" / "venv" / "bin")
 FUNCTION = "atlassian-lcm-lambda"
 SECRET_NAME = "lcm/atlassian"
 QUEUE_NAME = "lcm-failures"
+LEDGER_TABLE = "lcm-ledger"
+# The EventBridge sources the function trusts (LCM_EVENT_SOURCES), those of the fixtures.
+EVENT_SOURCES = "hr.workday,hr.bamboohr"
+MOTO_SITE = Path(__file__).resolve().parent / "moto_site"
 
 START_TIMEOUT = float(os.environ.get("LCM_E2E_START_TIMEOUT", "600"))  # includes a cargo build
 INVOKE_TIMEOUT = float(os.environ.get("LCM_E2E_INVOKE_TIMEOUT", "120"))
@@ -140,6 +147,23 @@ class Invoked:
         return response["statusCode"], json.loads(response["body"])
 
 
+class Pending:
+    """An invocation under way."""
+
+    def __init__(self, stack: "Stack", proc: subprocess.Popen):
+        self.stack, self.proc = stack, proc
+
+    def wait(self, timeout: float = INVOKE_TIMEOUT) -> Invoked:
+        try:
+            stdout, stderr = self.proc.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.communicate()
+            raise
+        self.stack.seen.append(stdout)
+        return Invoked(self.proc.returncode, stdout, stderr)
+
+
 class Stack:
     def __init__(self, log_dir: Path):
         self.log_dir = log_dir
@@ -147,6 +171,7 @@ class Stack:
         self.function_pids: set[int] = set()
         self.emulator_info: dict = {}
         self.tokens: set[str] = set()  # every credential the function was ever given
+        self.seen: list[str] = []  # every response and queue message, for the secret scan
 
     # -- emulator -----------------------------------------------------------------------------
     def emulator_url(self, path: str) -> str:
@@ -172,6 +197,12 @@ class Stack:
     # -- the function -------------------------------------------------------------------------
     def invoke(self, fixture: str | None = None, data: dict | None = None,
                timeout: float = INVOKE_TIMEOUT) -> Invoked:
+        done = self.start_invoke(fixture, data).wait(timeout)
+        self.note_function_pids()
+        return done
+
+    def start_invoke(self, fixture: str | None = None, data: dict | None = None) -> "Pending":
+        """Starts an invocation without waiting for it (to run two at once)."""
         args = [str(VENV_BIN / "cargo-lambda"), "lambda", "invoke",
                 "--invoke-address", "127.0.0.1", "--invoke-port", str(self.invoke_port),
                 "--output-format", "json"]
@@ -180,10 +211,43 @@ class Stack:
         else:
             args += ["--data-ascii", json.dumps(data)]
         args.append(FUNCTION)
-        done = subprocess.run(args, cwd=ROOT, env=self.env, capture_output=True, text=True,
-                              timeout=timeout, stdin=subprocess.DEVNULL)
-        self.note_function_pids()
-        return Invoked(done.returncode, done.stdout, done.stderr)
+        # The invoker must not inherit the function's RUST_LOG=debug: its own logs would mix into
+        # the response it prints.
+        proc = subprocess.Popen(args, cwd=ROOT, env={**self.env, "RUST_LOG": "warn"}, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                text=True, stdin=subprocess.DEVNULL)
+        return Pending(self, proc)
+
+    # -- per-test state -----------------------------------------------------------------------
+    def reset(self):
+        """The emulator's seed, an empty ledger and an empty failure queue."""
+        self.emulator_call("POST", "/__emulator/reset")
+        for item in self.ledger_items():
+            self.dynamodb.delete_item(TableName=LEDGER_TABLE, Key={"pk": item["pk"]})
+        self.drain_queue(wait=0)
+
+    def ledger_items(self) -> list[dict]:
+        items, start = [], {}
+        while True:
+            page = self.dynamodb.scan(TableName=LEDGER_TABLE, ConsistentRead=True, **start)
+            items += page.get("Items", [])
+            if "LastEvaluatedKey" not in page:
+                return items
+            start = {"ExclusiveStartKey": page["LastEvaluatedKey"]}
+
+    def drain_queue(self, wait: float = 5) -> list[dict]:
+        """Every message now on the failure queue (and deletes them)."""
+        messages = []
+        while True:
+            got = self.sqs.receive_message(QueueUrl=self.queue_url, MaxNumberOfMessages=10,
+                                           WaitTimeSeconds=int(wait), MessageAttributeNames=["All"])
+            batch = got.get("Messages", [])
+            if not batch:
+                return messages
+            for m in batch:
+                messages.append(m)
+                self.seen.append(m["Body"])
+                self.sqs.delete_message(QueueUrl=self.queue_url, ReceiptHandle=m["ReceiptHandle"])
+            wait = 1
 
     def function_log_lines(self) -> list[dict]:
         """The JSON lines the function printed (through cargo lambda watch's stdout)."""
@@ -228,6 +292,13 @@ def stack(tmp_path_factory):
         s.stop()
 
 
+@pytest.fixture(autouse=True)
+def fresh(stack):
+    """Each test starts from the seed, whatever ran before it (issue #10)."""
+    stack.reset()
+    yield stack
+
+
 def start(s: Stack, aws_dir: Path):
     base_env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "LCM_"))}
 
@@ -240,10 +311,15 @@ def start(s: Stack, aws_dir: Path):
     s.emulator_info = json.loads(emulator.read_line(timeout=30))
     s.tokens |= {s.emulator_info["scimToken"], s.emulator_info["adminApiKey"]}
 
-    # 2. moto_server: Secrets Manager and SQS.
+    # 2. moto_server: Secrets Manager, SQS and DynamoDB. Its requests are serialized by
+    #    moto_site/sitecustomize.py (the file says why): moto's conditional writes are not atomic
+    #    under concurrent requests, DynamoDB's are, and the concurrent joiner/leaver test must
+    #    exercise the ledger's conditions, not moto's race.
     moto_port = free_port()
-    moto = Service("moto", [str(VENV_BIN / "moto_server"), "-H", "127.0.0.1", "-p", str(moto_port)], base_env,
-                   s.log_dir)
+    site = aws_dir / "moto_site"
+    shutil.copytree(MOTO_SITE, site)
+    moto = Service("moto", [str(VENV_BIN / "moto_server"), "-H", "127.0.0.1", "-p", str(moto_port)],
+                   {**base_env, "PYTHONPATH": str(site), "PYTHONDONTWRITEBYTECODE": "1"}, s.log_dir)
     s.services.append(moto)
     moto_url = f"http://127.0.0.1:{moto_port}"
 
@@ -256,6 +332,7 @@ def start(s: Stack, aws_dir: Path):
             return False
 
     wait_for("moto_server", moto_up, timeout=60)
+    assert (site / "serialized").exists(), "moto_server did not import moto_site/sitecustomize.py"
     aws_env = {
         "AWS_ACCESS_KEY_ID": "testing",
         "AWS_SECRET_ACCESS_KEY": "testing",
@@ -273,6 +350,11 @@ def start(s: Stack, aws_dir: Path):
     s.sqs = session.client("sqs", endpoint_url=moto_url)
     s.secret_arn = s.secrets.create_secret(Name=SECRET_NAME, SecretString=json.dumps(secret_value(s)))["ARN"]
     s.queue_url = s.sqs.create_queue(QueueName=QUEUE_NAME)["QueueUrl"]
+    s.dynamodb = session.client("dynamodb", endpoint_url=moto_url)
+    # The template's table (infra/template.yaml: LedgerTable): one string partition key.
+    s.dynamodb.create_table(TableName=LEDGER_TABLE, BillingMode="PAY_PER_REQUEST",
+                            AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+                            KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}])
 
     # 3. The function under cargo lambda watch (prebuilt by scripts/test-lambda, so no compile here
     #    unless sources changed). Configuration as the SAM template sets it: endpoints and switches
@@ -283,10 +365,13 @@ def start(s: Stack, aws_dir: Path):
         **aws_env,
         "PATH": f"{VENV_BIN}{os.pathsep}{base_env.get('PATH', '')}",
         "CARGO_TARGET_DIR": str(TARGET),
-        "RUST_LOG": "info",
+        # debug, so the secret scan covers the most the function can print (the SDKs included).
+        "RUST_LOG": "debug",
         "LCM_SECRET_ARN": s.secret_arn,
         "LCM_SECRET_TTL_SECONDS": "300",
         "LCM_FAILURE_QUEUE_URL": s.queue_url,
+        "LCM_LEDGER_TABLE": LEDGER_TABLE,
+        "LCM_EVENT_SOURCES": EVENT_SOURCES,
         "LCM_ADMIN_BASE_URL": s.emulator_info["adminBaseUrl"],
         "LCM_API_BASE_URL": s.emulator_info["apiBaseUrl"],
         "LCM_ALLOW_CUSTOM_ENDPOINTS": "true",
@@ -320,3 +405,22 @@ def secret_value(s: Stack, scim_token: str | None = None, admin_api_key: str | N
         "admin_api_key": admin_api_key or info["adminApiKey"],
         "scim_organization_id": info["orgId"],
     }
+
+
+@pytest.fixture
+def rotated(stack):
+    """Atlassian (the emulator) accepts only new keys and the secret holds them; the function's
+    cached credentials (TTL 300 s) are stale. Afterwards the seed's keys are put back and the
+    function re-reads them, so later tests see no 401."""
+    new_scim, new_admin = "rotated-scim-token-e2e-7f3a91", "rotated-admin-api-key-e2e-c62d04"
+    stack.tokens |= {new_scim, new_admin}
+    stack.emulator_call("PUT", "/__emulator/tokens", {"scimToken": new_scim, "adminApiKey": new_admin})
+    stack.secrets.put_secret_value(SecretId=stack.secret_arn,
+                                   SecretString=json.dumps(secret_value(stack, new_scim, new_admin)))
+    yield new_scim, new_admin
+    info = stack.emulator_info
+    stack.emulator_call("PUT", "/__emulator/tokens", {"scimToken": info["scimToken"],
+                                                      "adminApiKey": info["adminApiKey"]})
+    stack.secrets.put_secret_value(SecretId=stack.secret_arn, SecretString=json.dumps(secret_value(stack)))
+    status, report = stack.invoke("apigw-v2-health.json").http()
+    assert status == 200, f"the function did not recover the seed's credentials: {report}"

@@ -2,8 +2,9 @@
 tests/fixtures/events/, against the emulator binary, with the credentials in moto's Secrets Manager
 and the failure queue in moto's SQS.
 
-Tests run in file order and share one emulator: each uses its own identities from the demo seed
-(emulator/src/seed.rs), so none depends on another's writes. The log scan runs last.
+Each test starts from the emulator's seed (emulator/src/seed.rs), an empty ledger and an empty
+failure queue (conftest.py's `fresh` fixture), so any subset runs in any order. The ordering and
+trust tests are in test_trust.py.
 """
 
 import json
@@ -15,21 +16,6 @@ from conftest import FIXTURES, secret_value
 
 def fixture(name):
     return json.loads((FIXTURES / name).read_text())
-
-
-def drain_queue(stack, wait=5):
-    """Every message now on the failure queue (and deletes them)."""
-    messages = []
-    while True:
-        got = stack.sqs.receive_message(QueueUrl=stack.queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=wait,
-                                        MessageAttributeNames=["All"])
-        batch = got.get("Messages", [])
-        if not batch:
-            return messages
-        for m in batch:
-            messages.append(m)
-            stack.sqs.delete_message(QueueUrl=stack.queue_url, ReceiptHandle=m["ReceiptHandle"])
-        wait = 1
 
 
 def test_warm_up_check_succeeded(stack):
@@ -158,14 +144,16 @@ def test_direct_invocations(stack):
     assert report["outcome"] == "planned"
     assert report["eventId"] == "ops-2026-0042"
     report = stack.invoke("lifecycle-joiner.json").json
-    assert report["outcome"] == "no_change", "the joiner was created by the EventBridge test"
+    assert report["outcome"] == "succeeded", report
+    report = stack.invoke("lifecycle-joiner.json").json
+    assert report["outcome"] == "no_change", "a replayed joiner changes nothing"
     body = stack.invoke(data={"action": "SYNC_IDENTITIES", "worker": {"hrId": "E9"}}).json
     assert body["error"]["code"] == "invalid_input"
     assert body["error"]["field"] == "worker.workEmail"
 
 
 def test_permanent_eventbridge_failures_land_in_the_failure_queue(stack):
-    drain_queue(stack, wait=0)
+    stack.drain_queue(wait=0)
     calls_before = len(stack.requests())
 
     bad = stack.invoke("eventbridge-invalid-email.json")
@@ -178,7 +166,7 @@ def test_permanent_eventbridge_failures_land_in_the_failure_queue(stack):
     assert purge.json["disposition"] == "failure_queued"
     assert purge.json["error"]["code"] == "action_disabled"
 
-    messages = {json.loads(m["Body"])["event"]["id"]: m for m in drain_queue(stack)}
+    messages = {json.loads(m["Body"])["event"]["id"]: m for m in stack.drain_queue()}
     assert set(messages) == {fixture("eventbridge-invalid-email.json")["id"], fixture("eventbridge-purge.json")["id"]}
 
     invalid = json.loads(messages[fixture("eventbridge-invalid-email.json")["id"]]["Body"])
@@ -195,7 +183,7 @@ def test_permanent_eventbridge_failures_land_in_the_failure_queue(stack):
 
 
 def test_transient_failure_is_returned_as_an_error_for_lambda_to_retry(stack):
-    drain_queue(stack, wait=0)
+    stack.drain_queue(wait=0)
     # Every Atlassian request answers 503 until the core's retries give up.
     stack.emulator_call("PUT", "/__emulator/faults", {"rate503": 1.0})
     try:
@@ -204,19 +192,12 @@ def test_transient_failure_is_returned_as_an_error_for_lambda_to_retry(stack):
         stack.emulator_call("DELETE", "/__emulator/faults")
     assert result.rc != 0, f"a transient failure must fail the invocation: {result.stdout}"
     assert "Lcm.TransientFailure" in result.stdout + result.stderr
-    assert drain_queue(stack, wait=1) == [], "transient failures are Lambda's to retry, not queued by us"
+    assert stack.drain_queue(wait=1) == [], "transient failures are Lambda's to retry, not queued by us"
     # The retry Lambda would make now succeeds.
     assert stack.invoke("eventbridge-mover.json").json["disposition"] == "done"
 
 
-def test_rotation_recovers_through_the_401_refetch(stack):
-    new_scim, new_admin = "rotated-scim-token-e2e-7f3a91", "rotated-admin-api-key-e2e-c62d04"
-    stack.tokens |= {new_scim, new_admin}
-    # Rotate: Atlassian (the emulator) now accepts only the new keys, and the secret holds them.
-    # The function's cached credentials (TTL 300 s) are now stale.
-    stack.emulator_call("PUT", "/__emulator/tokens", {"scimToken": new_scim, "adminApiKey": new_admin})
-    stack.secrets.put_secret_value(SecretId=stack.secret_arn,
-                                   SecretString=json.dumps(secret_value(stack, new_scim, new_admin)))
+def test_rotation_recovers_through_the_401_refetch(stack, rotated):
 
     status, report = stack.invoke("apigw-v2-health.json").http()
     assert status == 200, report
@@ -232,9 +213,14 @@ def test_rotation_recovers_through_the_401_refetch(stack):
 
 
 def test_every_invocation_is_logged_and_measured(stack):
+    # Its own invocations, so the test holds alone: a success, a rejection and an HTTP call.
+    before = len([l for l in stack.function_log_lines() if l.get("message") == "invocation"])
+    stack.invoke("eventbridge-joiner.json")
+    stack.invoke("eventbridge-invalid-email.json")
+    stack.invoke("apigw-v2-health.json")
     lines = stack.function_log_lines()
     invocations = [l for l in lines if l.get("message") == "invocation"]
-    assert len(invocations) >= 15
+    assert len(invocations) >= before + 3
     for line in invocations:
         for field in ("request_id", "source", "outcome", "duration_ms"):
             assert field in line, f"{field} missing from {line}"
@@ -246,16 +232,25 @@ def test_every_invocation_is_logged_and_measured(stack):
         decl = doc["_aws"]["CloudWatchMetrics"][0]
         assert decl["Namespace"] == "AtlassianLcm"
         assert decl["Dimensions"] == [["Action", "Outcome"]]
-        for metric in ("Invocations", "ApiCalls", "Retries", "DurationMs"):
+        for metric in ("Invocations", "ApiCalls", "Retries", "DurationMs", "NotFound"):
             assert isinstance(doc[metric], (int, float))
 
 
 def test_no_secret_was_ever_printed(stack):
-    # Last on purpose: scans everything the function (and cargo lambda watch) printed in the session.
+    # The function runs with RUST_LOG=debug (conftest.py). This test makes its own invocations
+    # (so it proves something alone), then scans everything the function and cargo lambda watch
+    # printed in the session, every response the harness received and every failure queue message.
+    stack.invoke("eventbridge-joiner.json")
+    stack.invoke("eventbridge-purge.json")
+    stack.invoke("apigw-v2-health.json")
+    stack.invoke("apigw-v2-bad-request.json")
+    stack.drain_queue(wait=1)
     output = stack.all_function_output()
     assert len(output) > 1000, "the function printed almost nothing: the scan would prove nothing"
-    assert len(stack.tokens) == 4
+    assert any(l.get("level") == "DEBUG" for l in stack.function_log_lines()), "RUST_LOG=debug is not in effect"
+    responses = "\n".join(stack.seen)
+    assert '"failure_queued"' in responses and '"invalid_input"' in responses, "responses were not kept"
+    assert len(stack.tokens) >= 2
     for token in stack.tokens:
         assert token not in output, "a credential appeared in the function's output"
-    # Nor in the failure queue messages or responses we kept: the queue was drained above and
-    # reports never carry credentials; the emulator's request log never records headers.
+        assert token not in responses, "a credential appeared in a response or a failure queue message"

@@ -56,7 +56,8 @@ export type ErrorCode =
   | "worker_busy"
   | "ledger_unavailable"
   | "inactive_user"
-  | "group_not_grantable";
+  | "group_not_grantable"
+  | "untrusted_source";
 
 /** The codes an `AtlassianLcmError` can carry (`internal` is a bug in this package). */
 export type ThrownErrorCode = "invalid_input" | "invalid_config" | "internal";

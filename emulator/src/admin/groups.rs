@@ -27,13 +27,9 @@ pub(crate) const GROUP_ARI_PREFIX: &str = "ari:cloud:identity::group/";
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct GroupSearch {
-    #[serde(skip_serializing_if = "Option::is_none")]
     group_names: Option<Vec<String>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     search_term: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     group_ids: Option<Vec<String>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     account_ids: Option<Vec<String>>,
     #[serde(flatten)]
     page: SearchPage,
@@ -144,7 +140,8 @@ pub(super) async fn get_one(
 mod tests {
     use super::*;
 
-    /// A cursor encodes the query as JSON, so the flattened page must keep the fields' order.
+    /// A cursor encodes the query as JSON (absent filters as `null`, the
+    /// cursor itself never), and decodes to the same query.
     #[test]
     fn search_body_serializes_in_field_order_with_the_page_last() {
         let query: GroupSearch = serde_json::from_value(json!({
@@ -154,7 +151,15 @@ mod tests {
         .unwrap();
         assert_eq!(
             serde_json::to_string(&query).unwrap(),
-            r#"{"groupNames":["a"],"searchTerm":"x","directoryIds":["d"],"expand":["counts.users"],"limit":5}"#
+            r#"{"groupNames":["a"],"searchTerm":"x","groupIds":null,"accountIds":null,"directoryIds":["d"],"expand":["counts.users"],"limit":5}"#
+        );
+        let cursor = super::super::cursor::encode("groups", 7, &query);
+        let (offset, back): (usize, GroupSearch) =
+            super::super::cursor::decode("groups", &cursor).unwrap();
+        assert_eq!(offset, 7);
+        assert_eq!(
+            serde_json::to_value(&back).unwrap(),
+            serde_json::to_value(&query).unwrap()
         );
     }
 }

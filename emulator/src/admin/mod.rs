@@ -193,11 +193,8 @@ pub(crate) use cursor::decode as decode_cursor;
 #[derive(Debug, Clone, Default, serde::Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct SearchPage {
-    #[serde(skip_serializing_if = "Option::is_none")]
     directory_ids: Option<Vec<String>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     expand: Option<Vec<String>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     limit: Option<i64>,
     #[serde(skip_serializing)]
     cursor: Option<String>,

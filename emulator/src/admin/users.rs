@@ -26,23 +26,14 @@ use crate::state::{Account, OrgState};
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct UserSearch {
-    #[serde(skip_serializing_if = "Option::is_none")]
     emails: Option<Vec<String>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     account_ids: Option<Vec<String>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     group_ids: Option<Vec<String>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     search_term: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     account_status: Option<Vec<String>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     membership_status: Option<Vec<String>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     status: Option<Vec<String>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     claim_status: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     email_domains: Option<Vec<String>>,
     #[serde(flatten)]
     page: SearchPage,

@@ -13,7 +13,9 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{json, Value};
 
 use super::users::{patch_request, Operation};
-use super::{directory, error, filter, list_response, object_body, respond, ListQuery};
+use super::{
+    directory, error, filter, get_resource, list_response, object_body, respond, ListQuery,
+};
 use crate::api_errors::Reply;
 use crate::app_state::AppState;
 use crate::clock::Now;
@@ -92,12 +94,13 @@ pub(super) async fn get_one(
     State(app): State<Arc<AppState>>,
     Path((dir, id)): Path<(String, String)>,
 ) -> Reply {
-    let state = directory(&app, &dir)?;
-    let group = state.group_by_scim_id(&id).ok_or_else(|| not_found(&id))?;
-    Ok(respond(
-        StatusCode::OK,
-        group_json(&state, group, &app.base_url, true),
-    ))
+    get_resource(
+        &app,
+        &dir,
+        |state| state.group_by_scim_id(&id),
+        || not_found(&id),
+        |state, group| group_json(state, group, &app.base_url, true),
+    )
 }
 
 /// Creating a group through SCIM makes an identity-provider group: it shows in Admin as synced.

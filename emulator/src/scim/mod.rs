@@ -88,6 +88,20 @@ pub(crate) fn failure(status: StatusCode, message: &str, trace_id: String) -> Re
 }
 
 /// The org, locked, once `dir` is known to be its SCIM directory; else SCIM's 404.
+/// `GET /{Resource}/{id}` for users and groups alike: the resource `find`
+/// picks out of the directory, as `render` shows it, else `missing`'s 404.
+fn get_resource<T>(
+    app: &AppState,
+    dir: &str,
+    find: impl FnOnce(&OrgState) -> Option<&T>,
+    missing: impl FnOnce() -> Response,
+    render: impl FnOnce(&OrgState, &T) -> Value,
+) -> Reply {
+    let state = directory(app, dir)?;
+    let resource = find(&state).ok_or_else(missing)?;
+    Ok(respond(StatusCode::OK, render(&state, resource)))
+}
+
 fn directory<'a>(app: &'a AppState, dir: &str) -> Result<MutexGuard<'a, OrgState>, Response> {
     let state = app.state();
     if dir == state.scim_directory_id {

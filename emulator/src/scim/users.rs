@@ -12,7 +12,7 @@ use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde_json::{json, Map, Value};
 
-use super::{directory, error, list_response, object_body, respond, ListQuery};
+use super::{directory, error, get_resource, list_response, object_body, respond, ListQuery};
 use crate::api_errors::Reply;
 use crate::app_state::AppState;
 use crate::clock::Now;
@@ -141,12 +141,13 @@ pub(super) async fn get_one(
     State(app): State<Arc<AppState>>,
     Path((dir, id)): Path<(String, String)>,
 ) -> Reply {
-    let state = directory(&app, &dir)?;
-    let user = state.scim_user(&id).ok_or_else(|| not_found(&id))?;
-    Ok(respond(
-        StatusCode::OK,
-        user_json(&state, user, &app.base_url, true),
-    ))
+    get_resource(
+        &app,
+        &dir,
+        |state| state.scim_user(&id),
+        || not_found(&id),
+        |state, user| user_json(state, user, &app.base_url, true),
+    )
 }
 
 pub(super) async fn create(

@@ -182,7 +182,10 @@ describe("direct action methods", () => {
       new AtlassianLcm(emu.config()).capabilities().actions.find((a) => a.action === "DELETE_IDENTITY").enabled,
       false,
     );
-    assert.equal(caps.settings.length, 16);
+    assert.equal(caps.settings.length, 18);
+    for (const rail of ["privilegedGroups", "grantableGroups"]) {
+      assert.ok(caps.settings.some((s) => s.name === rail), rail);
+    }
     assert.deepEqual(
       caps.settings.filter((s) => s.secret).map((s) => s.name),
       ["scimToken", "adminApiKey", "productToken"],

@@ -3,6 +3,8 @@
 //! that cannot be opened exits 2 before any call, and two `lcm run`
 //! processes sharing one `LCM_LEDGER` file serialize a joiner and its leaver.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -10,19 +12,8 @@ use atlassian_emulator::{Emulator, Seed};
 use serde_json::{json, Value};
 
 fn lcm(emu: &Emulator, ledger: &Path) -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_lcm"));
-    c.env_clear()
-        .env("NO_COLOR", "1")
-        .env("LCM_LEDGER", ledger)
-        .envs([
-            ("LCM_SCIM_URL", emu.scim_url()),
-            ("LCM_SCIM_TOKEN", emu.scim_token()),
-            ("LCM_ADMIN_API_KEY", emu.admin_api_key()),
-            ("LCM_SCIM_ORGANIZATION_ID", emu.org_id()),
-            ("LCM_ADMIN_BASE_URL", emu.admin_base_url()),
-            ("LCM_API_BASE_URL", emu.api_base_url()),
-            ("LCM_ALLOW_CUSTOM_ENDPOINTS", "true".into()),
-        ]);
+    let mut c = common::lcm();
+    c.env("LCM_LEDGER", ledger).envs(common::env_for(emu));
     c
 }
 

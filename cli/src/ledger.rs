@@ -229,13 +229,6 @@ impl Ledger for SqliteLedger {
 mod tests {
     use super::*;
 
-    fn block_on<F: std::future::Future>(f: F) -> F::Output {
-        tokio::runtime::Builder::new_current_thread()
-            .build()
-            .unwrap()
-            .block_on(f)
-    }
-
     fn temp(name: &str) -> PathBuf {
         let dir = std::env::temp_dir().join(format!("lcm-ledger-{}-{name}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
@@ -268,17 +261,17 @@ mod tests {
         assert!(e.contains("LCM_LEDGER=PATH"), "{e}");
     }
 
-    #[test]
-    fn two_connections_to_one_file_keep_the_ledger_rules() {
+    #[tokio::test]
+    async fn two_connections_to_one_file_keep_the_ledger_rules() {
         let path = temp("rules");
         let a = SqliteLedger::open(&path).unwrap();
         let b = SqliteLedger::open(&path).unwrap();
-        block_on(atlassian_lcm::ledger::conformance::check_rules(&a, &b));
+        atlassian_lcm::ledger::conformance::check_rules(&a, &b).await;
         let k = WorkerKey::from_stored("hr:E1");
         let ro = SqliteLedger::open_read_only(&path).unwrap().unwrap();
-        let recorded = block_on(ro.read(&k)).unwrap().expect("a record");
+        let recorded = ro.read(&k).await.unwrap().expect("a record");
         assert_eq!(recorded.event_id, "e3");
-        assert!(block_on(ro.advance(&k, &recorded)).is_err(), "read-only");
+        assert!(ro.advance(&k, &recorded).await.is_err(), "read-only");
     }
 
     #[test]

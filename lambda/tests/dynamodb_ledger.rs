@@ -15,7 +15,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use atlassian_lcm::ledger::{AppliedFact, Ledger, WorkerKey};
+use atlassian_lcm::ledger::{conformance, AppliedFact, Ledger, WorkerKey};
 use atlassian_lcm_lambda::ledger::{fact_pk, lease_pk, DynamoLedger};
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_sdk_dynamodb::config::Credentials;
@@ -164,79 +164,33 @@ fn fact(at: i64, id: &str) -> AppliedFact {
     }
 }
 
-async fn lease_is_exclusive_until_it_expires(aws: &SdkConfig) {
-    let l = create_table(aws, "ledger-lease").await;
-    let k = WorkerKey::from_stored("hr:E1");
-    assert!(
-        l.try_lease(&k, "a", 100, 200).await.unwrap(),
-        "a free lease"
-    );
-    assert!(
-        l.try_lease(&k, "a", 150, 250).await.unwrap(),
-        "the holder renews"
-    );
-    assert!(!l.try_lease(&k, "b", 150, 300).await.unwrap(), "held by a");
-    assert!(
-        !l.try_lease(&k, "b", 249, 300).await.unwrap(),
-        "a holds it until 250"
-    );
-    assert!(
-        l.try_lease(&k, "b", 250, 2_500_001).await.unwrap(),
-        "a's lease lapsed at 250"
-    );
-    // The lease is its own item, with the TTL attribute in whole seconds
-    // (rounded up) beside the exact milliseconds.
+/// The rules every ledger keeps (the same check the memory and SQLite
+/// ledgers pass), through two clients on one table, as two warm functions
+/// would share it.
+async fn keeps_the_ledger_rules(aws: &SdkConfig) {
+    let a = create_table(aws, "ledger-rules").await;
+    let b = DynamoLedger::from_env(aws, "ledger-rules");
+    conformance::check_rules(&a, &b).await;
+}
+
+/// What only DynamoDB has: the lease's TTL attribute in whole seconds
+/// (rounded up) beside the exact milliseconds, and facts that TTL never
+/// deletes.
+async fn items_carry_ttl_only_on_leases(aws: &SdkConfig) {
+    let l = create_table(aws, "ledger-items").await;
+    let k = WorkerKey::from_stored("email:ada@example.com");
+    assert!(l.try_lease(&k, "b", 250, 2_500_001).await.unwrap());
     let item = raw_item(aws, l.table(), &lease_pk(&k)).await;
     assert_eq!(item["owner"], AttributeValue::S("b".into()));
     assert_eq!(item["expiresAtMs"], AttributeValue::N("2500001".into()));
     assert_eq!(item["expiresAt"], AttributeValue::N("2501".into()));
     assert_eq!(l.read(&k).await.unwrap(), None, "a lease records no fact");
-}
-
-async fn advance_refuses_older_facts(aws: &SdkConfig) {
-    let l = create_table(aws, "ledger-advance").await;
-    let k = WorkerKey::from_stored("email:ada@example.com");
-    assert_eq!(l.read(&k).await.unwrap(), None);
-    assert!(l.advance(&k, &fact(10, "e1")).await.unwrap(), "first fact");
-    assert!(
-        l.advance(&k, &fact(10, "e2")).await.unwrap(),
-        "an equal time applies in arrival order"
-    );
-    assert!(
-        !l.advance(&k, &fact(9, "e0")).await.unwrap(),
-        "an older fact is refused"
-    );
-    assert_eq!(l.read(&k).await.unwrap(), Some(fact(10, "e2")));
-    assert!(l.try_lease(&k, "a", 0, 5).await.unwrap());
     assert!(l.advance(&k, &fact(11, "e3")).await.unwrap());
-    assert!(
-        !l.try_lease(&k, "b", 1, 5).await.unwrap(),
-        "advancing keeps the lease"
-    );
     assert_eq!(l.read(&k).await.unwrap(), Some(fact(11, "e3")));
     let item = raw_item(aws, l.table(), &fact_pk(&k)).await;
     assert!(
         !item.contains_key("expiresAt"),
         "TTL must never delete a fact"
-    );
-}
-
-async fn release_only_by_the_owner(aws: &SdkConfig) {
-    let l = create_table(aws, "ledger-release").await;
-    let k = WorkerKey::from_stored("hr:E2");
-    l.release(&k, "nobody")
-        .await
-        .expect("releasing a free lease is a no-op");
-    assert!(l.try_lease(&k, "a", 100, 200).await.unwrap());
-    l.release(&k, "b").await.expect("not b's: nothing happens");
-    assert!(
-        !l.try_lease(&k, "c", 150, 300).await.unwrap(),
-        "b could not release a's lease"
-    );
-    l.release(&k, "a").await.unwrap();
-    assert!(
-        l.try_lease(&k, "c", 150, 300).await.unwrap(),
-        "a gave it back"
     );
 }
 
@@ -297,9 +251,8 @@ async fn dynamodb_ledger_against_moto() {
     let aws = aws_config(&moto).await;
     // One server for every scenario (it takes seconds to start); each
     // scenario has its own table.
-    lease_is_exclusive_until_it_expires(&aws).await;
-    advance_refuses_older_facts(&aws).await;
-    release_only_by_the_owner(&aws).await;
+    keeps_the_ledger_rules(&aws).await;
+    items_carry_ttl_only_on_leases(&aws).await;
     one_of_many_concurrent_leases_wins(&aws).await;
     errors_name_table_and_operation_not_credentials(&aws).await;
 }

@@ -209,17 +209,10 @@ impl MemoryLedger {
 mod tests {
     use super::*;
 
-    fn block_on<F: std::future::Future>(f: F) -> F::Output {
-        tokio::runtime::Builder::new_current_thread()
-            .build()
-            .unwrap()
-            .block_on(f)
-    }
-
-    #[test]
-    fn the_memory_ledger_keeps_the_rules() {
+    #[tokio::test]
+    async fn the_memory_ledger_keeps_the_rules() {
         let l = MemoryLedger::default();
-        block_on(crate::ledger::conformance::check_rules(&l, &l));
+        crate::ledger::conformance::check_rules(&l, &l).await;
     }
 
     #[test]

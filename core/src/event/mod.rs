@@ -8,11 +8,13 @@
 //! - [`lifecycle`]: the lifecycles, the one table of what each does, and the
 //!   mapping to actions;
 //! - [`request`]: what parsing produces;
-//! - [`timestamp`]: `occurredAt` as an instant.
+//! - [`timestamp`]: `occurredAt` as an instant;
+//! - [`roster`]: the HR roster (JSON Lines of worker states) reconcile reads.
 
 pub mod lifecycle;
 mod parse;
 pub mod request;
+pub mod roster;
 pub mod timestamp;
 mod validate;
 mod wire;
@@ -21,6 +23,7 @@ pub use crate::worker::Worker;
 pub use lifecycle::{GroupMode, Lifecycle, LifecycleRule, LIFECYCLES};
 pub use parse::{parse_request, parse_request_str};
 pub use request::{ActionCall, RelationshipsInput, RemovalInput, Request, SyncInput};
+pub use roster::{parse_roster, parse_roster_line, Roster, RosterEntry, RosterError, WorkerStatus};
 pub use timestamp::{InvalidTimestamp, Timestamp};
 
 /// The only schema version understood.

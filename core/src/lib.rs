@@ -37,6 +37,7 @@ pub mod ledger;
 pub mod native;
 mod ordering;
 pub mod platform;
+pub mod reconcile;
 pub mod report;
 pub mod retry;
 pub mod scim;

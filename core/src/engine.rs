@@ -86,6 +86,11 @@ impl Lcm {
         &self.config
     }
 
+    /// A transport for work beyond one request (a reconcile's directory read).
+    pub(crate) fn transport(&self, options: RunOptions) -> Transport {
+        Transport::new(self.host.clone(), self.config.clone(), options)
+    }
+
     /// Parses a JSON request (event or direct call) and runs it.
     pub async fn run_json(
         &self,

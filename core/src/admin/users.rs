@@ -41,6 +41,15 @@ pub struct AdminUserGroup {
 }
 
 impl Admin<'_> {
+    /// Every account in the organization's directories, with its groups:
+    /// one page per 100 accounts (the most the search returns), for a
+    /// reconcile that must read in proportion to pages, not people.
+    pub async fn all_users(&self) -> Result<Vec<AdminUser>, ApiError> {
+        let body = json!({"expand": ["groups"], "limit": 100});
+        let path = format!("{}/directories/-/users/search", self.org_path()?);
+        self.search_all(path, body).await
+    }
+
     /// Finds the account with this e-mail, with its groups.
     pub async fn find_user(&self, email: &Email) -> Result<Option<AdminUser>, ApiError> {
         let body = json!({"emails": [email.as_str()], "expand": ["groups"], "limit": 10});

@@ -7,14 +7,53 @@
 //! - [`scope`]: which groups the roster is authoritative for;
 //! - [`directory`]: Atlassian's people as one read saw them;
 //! - [`plan`]: the plan, its entries and the summary counts;
+//! - [`read`]: that one read, O(pages);
 //! - `diff`: roster × directory → plan.
 
 mod diff;
 pub mod directory;
 pub mod plan;
+pub mod read;
 pub mod scope;
 
 pub use diff::plan;
 pub use directory::{Directory, DirectoryUser};
 pub use plan::{Orphan, Plan, PlanAction, PlanEntry, Summary};
+pub use read::read_directory;
 pub use scope::Scope;
+
+use crate::engine::{Lcm, RunOptions};
+use crate::event::Roster;
+use crate::transport::ApiError;
+
+/// A plan with what it cost to make.
+#[derive(Debug, Clone)]
+pub struct Planned {
+    /// The plan.
+    pub plan: Plan,
+    /// Requests that reached Atlassian while planning (all reads).
+    pub api_calls: u32,
+}
+
+impl Lcm {
+    /// Reads the directory once and plans the reconcile of `roster`, with
+    /// `managed` as the scope's patterns (`LCM_MANAGED_GROUPS`; `None`: the
+    /// roster's own groups). Writes nothing.
+    pub async fn plan_reconcile(
+        &self,
+        roster: &Roster,
+        managed: Option<Vec<String>>,
+        options: RunOptions,
+    ) -> Result<Planned, ApiError> {
+        let transport = self.transport(RunOptions {
+            dry_run: true,
+            ..options
+        });
+        let directory = read_directory(&transport).await?;
+        let scope = Scope::new(managed, roster);
+        Ok(Planned {
+            plan: plan(roster, &directory, &scope),
+            api_calls: transport.counts().0,
+        })
+    }
+}

@@ -1,0 +1,122 @@
+//! Planning a reconcile against the emulator: one read of both systems
+//! (O(pages), never a look-up per worker) and a plan with every kind of
+//! drift the demo organisation holds, written nowhere.
+
+mod common;
+
+use atlassian_emulator::Seed;
+use atlassian_lcm::event::parse_roster;
+use atlassian_lcm::reconcile::{PlanAction, Summary};
+use atlassian_lcm::RunOptions;
+use common::*;
+
+const ROSTER: &str = r#"{"hrId":"E1001","workEmail":"ada.lovelace@example.com","title":"Engineer","groups":["jira-software-users","confluence-users","engineering","platform-team"]}
+{"hrId":"E1002","workEmail":"grace.hopper@example.com","title":"Principal Engineer","groups":["jira-software-users","engineering","confluence-users"]}
+{"hrId":"E1004","workEmail":"alan.turing@example.com","groups":["confluence-users"]}
+{"hrId":"E1005","workEmail":"katherine.johnson@example.com","groups":["engineering"]}
+{"hrId":"E2001","workEmail":"mary.somerville@example.com","givenName":"Mary","familyName":"Somerville","groups":["engineering"]}
+{"hrId":"E1003","workEmail":"joan.clarke@example.com","status":"terminated"}
+"#;
+
+#[tokio::test]
+async fn planning_reads_pages_once_and_finds_every_drift() {
+    let (emu, lcm) = seeded(Seed::demo(), &[]).await;
+    let roster = parse_roster(ROSTER).unwrap();
+    let planned = lcm
+        .plan_reconcile(&roster, None, RunOptions::default())
+        .await
+        .unwrap();
+    let plan = &planned.plan;
+    let action = |hr: &str| plan.entries.iter().find(|e| e.hr_id == hr).unwrap();
+
+    assert_eq!(
+        action("E1001").action,
+        PlanAction::Unchanged,
+        "{:?}",
+        action("E1001")
+    );
+    let grace = action("E1002");
+    assert_eq!(grace.action, PlanAction::Update);
+    assert_eq!(grace.changes[0].after, "Principal Engineer");
+    assert_eq!(grace.add, ["confluence-users"]);
+    let alan = action("E1004");
+    assert_eq!(
+        alan.changes
+            .iter()
+            .map(|c| c.path.as_str())
+            .collect::<Vec<_>>(),
+        ["externalId"]
+    );
+    assert_eq!(action("E1005").action, PlanAction::Skip, "Okta's user");
+    assert_eq!(action("E2001").action, PlanAction::Create);
+    let joan = action("E1003");
+    assert_eq!(joan.action, PlanAction::Deprovision);
+    assert_eq!(
+        joan.remove,
+        ["contractors"],
+        "every membership, out of scope too"
+    );
+    let orphans: Vec<_> = plan.orphans.iter().map(|o| o.email.as_str()).collect();
+    assert_eq!(
+        orphans,
+        ["linus.former@example.com"],
+        "Margaret has no SCIM record: not an orphan"
+    );
+
+    assert_eq!(
+        plan.summary(),
+        Summary {
+            create: 1,
+            update: 2,
+            deprovision: 1,
+            memberships_added: 2,
+            memberships_removed: 0,
+            orphans: 1,
+            unchanged: 1,
+            skipped: 1,
+        }
+    );
+    let log = emu.requests();
+    assert!(
+        log.iter()
+            .all(|r| r.method == "GET" || r.path.ends_with("/search")),
+        "reads only: {log:#?}"
+    );
+    // One page of SCIM users and one of Admin accounts, whatever the roster's size.
+    assert_eq!(log.len(), 2, "{log:#?}");
+    assert_eq!(planned.api_calls, 2);
+}
+
+/// 250 people: three pages of each listing, and still no per-worker read.
+#[tokio::test]
+async fn reads_grow_with_pages_not_people() {
+    let mut seed = Seed::demo();
+    let mut lines = String::new();
+    for i in 0..250 {
+        let email = format!("worker{i:03}@example.com");
+        let hr = format!("W{i:03}");
+        seed.users.push(atlassian_emulator::SeedUser {
+            external_id: Some(hr.clone()),
+            groups: vec!["engineering".into()],
+            ..atlassian_emulator::SeedUser::new(&email, format!("Worker {i}"))
+        });
+        lines.push_str(&format!(
+            "{{\"hrId\":\"{hr}\",\"workEmail\":\"{email}\",\"groups\":[\"engineering\"]}}\n"
+        ));
+    }
+    let (emu, lcm) = seeded(seed, &[]).await;
+    let roster = parse_roster(&lines).unwrap();
+    let planned = lcm
+        .plan_reconcile(&roster, None, RunOptions::default())
+        .await
+        .unwrap();
+    let s = planned.plan.summary();
+    assert_eq!(s.unchanged, 250, "{s:?}");
+    // The demo's six SCIM users are orphans of this roster (its seventh
+    // person has an account and no SCIM record).
+    assert_eq!(s.orphans, 6, "{s:?}");
+    let pages = (250usize + 7).div_ceil(100);
+    assert_eq!(emu.requests().len(), 2 * pages, "{:#?}", emu.requests());
+    let budget = 3 * pages + 3 + 20;
+    assert!(planned.api_calls as usize <= budget);
+}

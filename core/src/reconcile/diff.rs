@@ -36,6 +36,7 @@ pub fn plan(roster: &Roster, directory: &Directory, scope: &Scope) -> Plan {
                 scim_user_id: None,
                 account_id: None,
                 reason: None,
+                wanted: Vec::new(),
             };
             match found {
                 None => absent(entry, base, scope),
@@ -57,6 +58,7 @@ fn absent(entry: &RosterEntry, mut e: PlanEntry, scope: &Scope) -> PlanEntry {
     if entry.status == WorkerStatus::Active {
         e.action = PlanAction::Create;
         e.add = in_scope(entry.groups.iter(), scope);
+        e.wanted = e.add.clone();
     }
     e
 }
@@ -113,6 +115,7 @@ fn active(
     let wanted: BTreeSet<&String> = entry.groups.iter().filter(|g| scope.contains(g)).collect();
     let held: BTreeSet<&String> = found.groups.iter().filter(|g| scope.contains(g)).collect();
     e.add = wanted.difference(&held).map(|g| g.to_string()).collect();
+    e.wanted = wanted.iter().map(|g| g.to_string()).collect();
     e.remove = held.difference(&wanted).map(|g| g.to_string()).collect();
     let differs =
         !e.changes.is_empty() || e.reactivate || !e.add.is_empty() || !e.remove.is_empty();

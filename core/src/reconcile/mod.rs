@@ -8,10 +8,12 @@
 //! - [`directory`]: Atlassian's people as one read saw them;
 //! - [`plan`]: the plan, its entries and the summary counts;
 //! - [`read`]: that one read, O(pages);
+//! - [`events`]: a plan entry as the lifecycle event that applies it;
 //! - `diff`: roster × directory → plan.
 
 mod diff;
 pub mod directory;
+pub mod events;
 pub mod plan;
 pub mod read;
 pub mod scope;

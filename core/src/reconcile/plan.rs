@@ -78,6 +78,10 @@ pub struct PlanEntry {
     /// Why an entry is skipped.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
+    /// The groups in scope HR wants the worker in (what `add` and `remove`
+    /// lead to), for applying the entry.
+    #[serde(skip)]
+    pub wanted: Vec<String>,
 }
 
 impl PlanEntry {

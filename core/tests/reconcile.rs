@@ -120,3 +120,26 @@ async fn reads_grow_with_pages_not_people() {
     let budget = 3 * pages + 3 + 20;
     assert!(planned.api_calls as usize <= budget);
 }
+
+/// A generated organisation of 5,000 with 2 % known drift: the plan finds
+/// exactly that drift, in two listings' pages.
+#[tokio::test]
+async fn a_large_organisation_plans_its_known_drift_in_pages() {
+    let org = atlassian_emulator::large_org(5_000, 2.0, 42);
+    let (emu, lcm) = seeded(org.seed.clone(), &[]).await;
+    let roster = parse_roster(&org.roster).unwrap();
+    let planned = lcm
+        .plan_reconcile(&roster, None, RunOptions::default())
+        .await
+        .unwrap();
+    let s = planned.plan.summary();
+    let d = org.drift;
+    assert_eq!(
+        (s.create, s.deprovision, s.update, s.orphans),
+        (d.new_hires, d.terminated, d.retitled, d.orphans),
+        "{s:?} vs {d:?}"
+    );
+    assert_eq!((s.memberships_added, s.memberships_removed), (d.new_hires * 2 + d.moved, d.moved));
+    let in_atlassian = org.seed.users.len();
+    assert_eq!(emu.requests().len(), 2 * in_atlassian.div_ceil(100));
+}

@@ -46,7 +46,9 @@ mod faults;
 mod handle;
 mod http_server;
 mod ids;
+mod large_org;
 mod log;
+mod members;
 pub mod program;
 mod router;
 mod scim;
@@ -58,6 +60,7 @@ mod user_management;
 
 pub use faults::{Faults, ScriptedFault};
 pub use handle::{Emulator, EmulatorInfo};
+pub use large_org::{large_org, Drift, LargeOrg};
 pub use log::{sequential_round_trips, writes, Api, LoggedRequest};
 pub use program::{serve_forever, serve_forever_with, ServeArgs};
 pub use seed::{EmulatorOptions, GroupKind, Seed, SeedGroup, SeedUser};

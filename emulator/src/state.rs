@@ -5,10 +5,12 @@
 //! account, and a group synced from the identity provider appears in both. Keeping both views in one
 //! model, with the links explicit, is what lets a change through one API show up in the other.
 
+use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 use crate::clock::Now;
 use crate::ids::IdGen;
+use crate::members::Members;
 use crate::seed::{EmulatorOptions, GroupKind, Seed};
 
 /// Whether an account can be used at all (Admin `accountStatus`), and since when it cannot.
@@ -196,7 +198,7 @@ pub(crate) struct Group {
     /// Present when the SCIM directory shows the group.
     pub scim_id: Option<String>,
     /// Account ids, in the order they joined.
-    pub members: Vec<String>,
+    pub members: Members,
     pub created: String,
     pub last_modified: String,
 }
@@ -207,24 +209,21 @@ impl Group {
     }
 
     pub fn has_member(&self, account_id: &str) -> bool {
-        self.members.iter().any(|m| m == account_id)
+        self.members.contains(account_id)
     }
 
     /// Adds `account_id` at `now`; false if already a member.
     pub fn add_member(&mut self, account_id: &str, now: &Now) -> bool {
-        if self.has_member(account_id) {
+        if !self.members.insert(account_id) {
             return false;
         }
-        self.members.push(account_id.to_string());
         self.last_modified = now.stamp();
         true
     }
 
     /// Removes `account_id` at `now`; false if not a member.
     pub fn remove_member(&mut self, account_id: &str, now: &Now) -> bool {
-        let before = self.members.len();
-        self.members.retain(|m| m != account_id);
-        let removed = self.members.len() != before;
+        let removed = self.members.remove(account_id);
         if removed {
             self.last_modified = now.stamp();
         }
@@ -247,6 +246,18 @@ pub(crate) struct OrgState {
     pub scim_users: Vec<ScimUser>,
     pub groups: Vec<Group>,
     pub ids: IdGen,
+    /// Where each account id, SCIM id and linked account sits in the lists
+    /// above, so a look-up in an organisation of 100,000 is not a scan.
+    /// Accounts are only ever appended; SCIM users are appended and removed
+    /// through [`OrgState::push_scim_user`] and [`OrgState::remove_scim_user`].
+    index: Index,
+}
+
+#[derive(Debug, Clone, Default)]
+struct Index {
+    account: HashMap<String, usize>,
+    scim: HashMap<String, usize>,
+    scim_by_account: HashMap<String, usize>,
 }
 
 impl OrgState {
@@ -265,6 +276,7 @@ impl OrgState {
             scim_users: Vec::new(),
             groups: Vec::new(),
             ids: IdGen::for_org(&seed.org_id, &seed.scim_directory_id),
+            index: Index::default(),
         };
 
         for g in &seed.groups {
@@ -276,7 +288,7 @@ impl OrgState {
                 description: describe(g.kind, &g.name),
                 admin_id,
                 scim_id,
-                members: Vec::new(),
+                members: Members::default(),
                 created: stamp.clone(),
                 last_modified: stamp.clone(),
             });
@@ -292,10 +304,10 @@ impl OrgState {
                 now,
                 now.instant,
             );
-            state.accounts.push(account);
+            state.push_account(account);
             if u.scim {
                 let id = state.ids.uuid();
-                state.scim_users.push(ScimUser {
+                state.push_scim_user(ScimUser {
                     id,
                     account_id: account_id.clone(),
                     user_name: u.email.clone(),
@@ -318,19 +330,54 @@ impl OrgState {
             }
             for name in &u.groups {
                 if let Some(group) = state.groups.iter_mut().find(|g| g.name == *name) {
-                    group.members.push(account_id.clone());
+                    group.members.insert(&account_id);
                 }
             }
         }
         Ok(state)
     }
 
+    fn push_account(&mut self, account: Account) {
+        self.index
+            .account
+            .insert(account.id.clone(), self.accounts.len());
+        self.accounts.push(account);
+    }
+
+    /// Appends a SCIM user (creation order is SCIM's listing order).
+    pub fn push_scim_user(&mut self, user: ScimUser) {
+        let at = self.scim_users.len();
+        self.index.scim.insert(user.id.clone(), at);
+        self.index
+            .scim_by_account
+            .insert(user.account_id.clone(), at);
+        self.scim_users.push(user);
+    }
+
+    /// Removes the SCIM user at `position`, keeping the listing order.
+    pub fn remove_scim_user(&mut self, position: usize) -> ScimUser {
+        let user = self.scim_users.remove(position);
+        // Everyone after it moved up one: rebuilt, as deletes are rare.
+        self.index.scim.clear();
+        self.index.scim_by_account.clear();
+        for (i, u) in self.scim_users.iter().enumerate() {
+            self.index.scim.insert(u.id.clone(), i);
+            self.index.scim_by_account.insert(u.account_id.clone(), i);
+        }
+        user
+    }
+
+    /// Where the SCIM user with this id sits in [`OrgState::scim_users`].
+    pub fn scim_position(&self, id: &str) -> Option<usize> {
+        self.index.scim.get(id).copied()
+    }
+
     pub fn account(&self, id: &str) -> Option<&Account> {
-        self.accounts.iter().find(|a| a.id == id)
+        self.index.account.get(id).map(|&i| &self.accounts[i])
     }
 
     pub fn account_mut(&mut self, id: &str) -> Option<&mut Account> {
-        self.accounts.iter_mut().find(|a| a.id == id)
+        self.index.account.get(id).map(|&i| &mut self.accounts[i])
     }
 
     /// The account as the Admin and user-management APIs see it (hidden while not yet visible).
@@ -345,12 +392,15 @@ impl OrgState {
     }
 
     pub fn scim_user(&self, id: &str) -> Option<&ScimUser> {
-        self.scim_users.iter().find(|u| u.id == id)
+        self.scim_position(id).map(|i| &self.scim_users[i])
     }
 
     /// The SCIM user linked to an account, if any.
     pub fn scim_user_for_account(&self, account_id: &str) -> Option<&ScimUser> {
-        self.scim_users.iter().find(|u| u.account_id == account_id)
+        self.index
+            .scim_by_account
+            .get(account_id)
+            .map(|&i| &self.scim_users[i])
     }
 
     pub fn group_by_admin_id(&self, id: &str) -> Option<&Group> {
@@ -397,7 +447,7 @@ impl OrgState {
             now,
             now.instant + delay,
         );
-        self.accounts.push(account);
+        self.push_account(account);
         id
     }
 

@@ -19,6 +19,7 @@ use super::{
 use crate::api_errors::Reply;
 use crate::app_state::AppState;
 use crate::clock::Now;
+use crate::members::Members;
 use crate::seed::GroupKind;
 use crate::state::{Group, OrgState};
 
@@ -85,9 +86,10 @@ pub(super) async fn list(
                 .as_ref()
                 .is_none_or(|f| g.name.eq_ignore_ascii_case(&f.value))
         })
-        .map(|g| group_json(&state, g, &app.base_url, with_members))
         .collect();
-    Ok(list_response(all, &page))
+    Ok(list_response(all, &page, |g| {
+        group_json(&state, g, &app.base_url, with_members)
+    }))
 }
 
 pub(super) async fn get_one(
@@ -138,16 +140,19 @@ pub(super) async fn create(
         None => Vec::new(),
     };
     let stamp = app.clock.now().stamp();
-    let group = Group {
+    let mut group = Group {
         name: name.to_string(),
         kind: GroupKind::Synced,
         description: "Synced from the identity provider".into(),
         admin_id: Some(state.ids.uuid()),
         scim_id: Some(state.ids.uuid()),
-        members,
+        members: Members::default(),
         created: stamp.clone(),
         last_modified: stamp,
     };
+    for account in &members {
+        group.members.insert(account);
+    }
     let body = group_json(&state, &group, &app.base_url, true);
     state.groups.push(group);
     Ok(respond(StatusCode::CREATED, body))

@@ -187,12 +187,16 @@ impl ListQuery {
 }
 
 /// A `ListResponse` for one page of `all`.
-fn list_response(all: Vec<Value>, page: &Page) -> Response {
+/// A `ListResponse` page of `all`, rendering only the page's items: a
+/// listing of 100,000 users page by page must not render every user for
+/// every page.
+fn list_response<T>(all: Vec<T>, page: &Page, render: impl Fn(T) -> Value) -> Response {
     let total = all.len();
     let resources: Vec<Value> = all
         .into_iter()
         .skip(page.start_index - 1)
         .take(page.count)
+        .map(render)
         .collect();
     respond(
         StatusCode::OK,

@@ -128,13 +128,10 @@ pub(super) async fn list(
         Some(f) if f.attribute == "userName" => user.user_name.eq_ignore_ascii_case(&f.value),
         Some(f) => user.external_id.as_deref() == Some(f.value.as_str()),
     };
-    let all = state
-        .scim_users
-        .iter()
-        .filter(matches)
-        .map(|u| user_json(&state, u, &app.base_url, true))
-        .collect();
-    Ok(list_response(all, &page))
+    let all = state.scim_users.iter().filter(matches).collect();
+    Ok(list_response(all, &page, |u| {
+        user_json(&state, u, &app.base_url, true)
+    }))
 }
 
 pub(super) async fn get_one(
@@ -168,7 +165,7 @@ pub(super) async fn create(
     user.last_modified = stamp;
     let with_account = !state.options.omit_account_id_on_create;
     let body = user_json(&state, &user, &app.base_url, with_account);
-    state.scim_users.push(user);
+    state.push_scim_user(user);
 
     let mut response = respond(StatusCode::CREATED, body.clone());
     if let Some(Ok(location)) = body["meta"]["location"].as_str().map(HeaderValue::from_str) {
@@ -243,15 +240,11 @@ pub(super) async fn delete(
     Path((dir, id)): Path<(String, String)>,
 ) -> Reply {
     let mut state = directory(&app, &dir)?;
-    let position = state
-        .scim_users
-        .iter()
-        .position(|u| u.id == id)
-        .ok_or_else(|| not_found(&id))?;
+    let position = state.scim_position(&id).ok_or_else(|| not_found(&id))?;
     // Deleting removes the SCIM record, unlinks the account, drops its memberships of the
     // directory's synced groups (they came from the identity provider) and deactivates it.
     let now = app.clock.now();
-    let user = state.scim_users.remove(position);
+    let user = state.remove_scim_user(position);
     for group in state.groups.iter_mut().filter(|g| g.scim_id.is_some()) {
         group.remove_member(&user.account_id, &now);
     }
@@ -270,8 +263,8 @@ fn commit(state: &mut OrgState, base_url: &str, mut user: ScimUser, now: &Now) -
     }
     state.set_account_active(&account_id, user.active, now);
     let body = user_json(state, &user, base_url, true);
-    if let Some(slot) = state.scim_users.iter_mut().find(|u| u.id == user.id) {
-        *slot = user;
+    if let Some(i) = state.scim_position(&user.id) {
+        state.scim_users[i] = user;
     }
     Ok(respond(StatusCode::OK, body))
 }

@@ -139,7 +139,10 @@ async fn a_large_organisation_plans_its_known_drift_in_pages() {
         (d.new_hires, d.terminated, d.retitled, d.orphans),
         "{s:?} vs {d:?}"
     );
-    assert_eq!((s.memberships_added, s.memberships_removed), (d.new_hires * 2 + d.moved, d.moved));
+    assert_eq!(
+        (s.memberships_added, s.memberships_removed),
+        (d.new_hires * 2 + d.moved, d.moved)
+    );
     let in_atlassian = org.seed.users.len();
     assert_eq!(emu.requests().len(), 2 * in_atlassian.div_ceil(100));
 }

@@ -166,6 +166,22 @@ impl Plan {
     }
 }
 
+impl Plan {
+    /// Why the plan is refused whole under `cap` (nothing may be sent), or
+    /// `None` when its deprovisions fit. `extra` counts deprovisions beyond
+    /// the entries' own (orphans, when they are to be deprovisioned).
+    pub fn over_cap(&self, cap: DeprovisionCap, extra: usize) -> Option<String> {
+        let planned = self.summary().deprovision + extra;
+        let limit = cap.limit(self.entries.len());
+        (planned > limit).then(|| {
+            format!(
+                "the plan deprovisions {planned} people, more than LCM_MAX_DEPROVISIONS allows ({limit} for a roster of {}); nothing was sent",
+                self.entries.len()
+            )
+        })
+    }
+}
+
 /// `LCM_MAX_DEPROVISIONS`: how many deprovisions one plan may hold, as a
 /// count or a share of the roster (like Entra's accidental-deletion
 /// threshold); a plan over it is refused whole.
@@ -209,6 +225,46 @@ impl DeprovisionCap {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn deprovisions(n: usize, of: usize) -> Plan {
+        let entry = |action| PlanEntry {
+            line: 1,
+            hr_id: "E".into(),
+            email: "e@example.com".into(),
+            action,
+            changes: Vec::new(),
+            reactivate: false,
+            add: Vec::new(),
+            remove: Vec::new(),
+            scim_user_id: None,
+            account_id: None,
+            reason: None,
+            wanted: Vec::new(),
+        };
+        let mut entries = vec![entry(PlanAction::Deprovision); n];
+        entries.resize(of, entry(PlanAction::Unchanged));
+        Plan {
+            entries,
+            orphans: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn a_plan_over_the_cap_is_refused_whole() {
+        let cap = DeprovisionCap::default();
+        assert_eq!(deprovisions(5, 100).over_cap(cap, 0), None, "5 % of 100");
+        let why = deprovisions(6, 100).over_cap(cap, 0).unwrap();
+        assert!(why.starts_with("the plan deprovisions 6 people"), "{why}");
+        assert!(why.contains("(5 for a roster of 100)"), "{why}");
+        assert!(
+            deprovisions(5, 100).over_cap(cap, 1).is_some(),
+            "orphans count too"
+        );
+        assert_eq!(
+            deprovisions(0, 10).over_cap(DeprovisionCap::Count(0), 0),
+            None
+        );
+    }
 
     #[test]
     fn the_cap_reads_counts_and_percentages() {

@@ -85,9 +85,12 @@ pub fn read_all(paths: &[String]) -> Result<Input, String> {
     })
 }
 
+/// Things with their line numbers.
+type Numbered<T> = Vec<(usize, T)>;
+
 /// JSON Lines, or one JSON document spread over several lines (a
 /// pretty-printed event on stdin, as `lcm run -` always accepted).
-fn parse_stream(text: &str) -> Result<Vec<(usize, Request)>, Vec<(usize, String)>> {
+fn parse_stream(text: &str) -> Result<Numbered<Request>, Numbered<String>> {
     let several_lines = text.lines().filter(|l| !l.trim().is_empty()).count() > 1;
     if several_lines && text.len() as u64 <= MAX_EVENT_BYTES {
         if let Ok(value) = serde_json::from_str::<serde_json::Value>(text) {

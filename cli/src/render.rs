@@ -68,6 +68,18 @@ pub fn report(r: &Report, s: Style) -> String {
     out
 }
 
+/// One event of a bulk run: where it came from and its outcome line; the
+/// full report when it did not succeed, so a failure is never one line among
+/// hundreds.
+pub fn bulk_entry(location: &str, r: &Report, s: Style) -> String {
+    let detail = if r.outcome.is_success() {
+        outcome_line(r, s)
+    } else {
+        report(r, s)
+    };
+    format!("{}{detail}", s.bold(location))
+}
+
 /// `outcome: succeeded  3 API calls, ...  [JOINER who]`.
 fn outcome_line(r: &Report, s: Style) -> String {
     let outcome = r.outcome.as_str();

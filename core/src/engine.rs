@@ -91,6 +91,11 @@ impl Lcm {
         Transport::new(self.host.clone(), self.config.clone(), options)
     }
 
+    /// The host's clock (bulk runs time themselves by it).
+    pub(crate) fn clock(&self) -> &dyn Clock {
+        &*self.host.clock
+    }
+
     /// Parses a JSON request (event or direct call) and runs it.
     pub async fn run_json(
         &self,
@@ -218,7 +223,7 @@ impl Lcm {
 }
 
 /// What the run resolved of the person, completed from the request.
-fn identity_of(mut identity: Identity, request: &Request) -> Identity {
+pub(crate) fn identity_of(mut identity: Identity, request: &Request) -> Identity {
     if let Some(w) = request.worker() {
         identity.hr_id = identity
             .hr_id

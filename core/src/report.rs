@@ -190,11 +190,16 @@ pub enum ErrorCode {
     /// EventBridge `source` not listed in `LCM_EVENT_SOURCES`); nothing was
     /// sent to Atlassian.
     UntrustedSource,
+    /// In a bulk run that holds a worker's later events after a transient
+    /// failure (an SQS FIFO batch): not attempted, because an earlier event
+    /// for the same worker failed and must be retried first; nothing was
+    /// sent, and a retry after that one will proceed.
+    EarlierEventFailed,
 }
 
 impl ErrorCode {
     /// Every code, in declaration order.
-    pub const ALL: [ErrorCode; 24] = [
+    pub const ALL: [ErrorCode; 25] = [
         ErrorCode::InvalidInput,
         ErrorCode::InvalidConfig,
         ErrorCode::ActionDisabled,
@@ -219,6 +224,7 @@ impl ErrorCode {
         ErrorCode::InactiveUser,
         ErrorCode::GroupNotGrantable,
         ErrorCode::UntrustedSource,
+        ErrorCode::EarlierEventFailed,
     ];
 
     /// The wire name, e.g. `ownership_conflict` (what serde writes).
@@ -248,6 +254,7 @@ impl ErrorCode {
             ErrorCode::InactiveUser => "inactive_user",
             ErrorCode::GroupNotGrantable => "group_not_grantable",
             ErrorCode::UntrustedSource => "untrusted_source",
+            ErrorCode::EarlierEventFailed => "earlier_event_failed",
         }
     }
 }
@@ -448,6 +455,7 @@ impl Report {
                         | ErrorCode::OutcomeUnknown
                         | ErrorCode::WorkerBusy
                         | ErrorCode::LedgerUnavailable
+                        | ErrorCode::EarlierEventFailed
                 )
             })
     }
@@ -529,6 +537,7 @@ mod tests {
         assert!(failing(&[ErrorCode::WorkerBusy]).is_transient_failure());
         assert!(failing(&[ErrorCode::LedgerUnavailable]).is_transient_failure());
         assert!(!failing(&[ErrorCode::StaleEvent]).is_transient_failure());
+        assert!(failing(&[ErrorCode::EarlierEventFailed]).is_transient_failure());
     }
 
     #[test]

@@ -237,6 +237,9 @@ pub fn status_for_code(code: ErrorCode) -> u16 {
         ErrorCode::StaleEvent => 409,
         // Another run holds the worker, or the ledger is unreachable: retry later.
         ErrorCode::WorkerBusy | ErrorCode::LedgerUnavailable => 503,
+        // Held behind an earlier event for the worker that failed (bulk
+        // runs only): this one depends on that one.
+        ErrorCode::EarlierEventFailed => 424,
     }
 }
 
@@ -411,6 +414,7 @@ mod tests {
         assert_eq!(status_for_code(ErrorCode::Transport), 502);
         assert_eq!(status_for_code(ErrorCode::Unauthorized), 502);
         assert_eq!(status_for_code(ErrorCode::DeadlineExceeded), 504);
+        assert_eq!(status_for_code(ErrorCode::EarlierEventFailed), 424);
     }
 
     #[test]

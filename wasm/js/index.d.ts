@@ -57,7 +57,8 @@ export type ErrorCode =
   | "ledger_unavailable"
   | "inactive_user"
   | "group_not_grantable"
-  | "untrusted_source";
+  | "untrusted_source"
+  | "earlier_event_failed";
 
 /** The codes an `AtlassianLcmError` can carry (`internal` is a bug in this package). */
 export type ThrownErrorCode = "invalid_input" | "invalid_config" | "internal";

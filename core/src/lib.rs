@@ -24,6 +24,7 @@
 
 mod actions;
 pub mod admin;
+mod cache;
 pub mod capabilities;
 pub mod clock;
 pub mod config;

@@ -6,9 +6,13 @@
 use std::sync::Arc;
 
 use crate::actions::{self, step, Ctx};
+use crate::admin::users::AdminAnswer;
+use crate::cache::Cache;
 use crate::clock::{rfc3339, Clock, Sleep};
 use crate::config::Config;
-use crate::event::{parse_request, ActionCall, InputError, Request};
+use crate::event::{
+    parse_request, ActionCall, GroupMode, InputError, RelationshipsInput, Request, SyncInput,
+};
 use crate::http::HttpClient;
 use crate::ledger::{Ledger, MemoryLedger};
 use crate::ordering;
@@ -25,12 +29,15 @@ pub struct RunOptions {
     pub dry_run: bool,
 }
 
-/// The engine.
+/// The engine. Clones share one warm [`Cache`] (group resolutions, the
+/// Admin directories), so a host that keeps its engine — a warm Lambda, a
+/// wasm instance, a CLI batch — skips those reads for `LCM_CACHE_TTL_SECONDS`.
 #[derive(Clone)]
 pub struct Lcm {
     config: Arc<Config>,
     host: Host,
     ledger: Arc<dyn Ledger>,
+    cache: Arc<Cache>,
 }
 
 impl std::fmt::Debug for Lcm {
@@ -50,6 +57,7 @@ impl Lcm {
         clock: Arc<dyn Clock>,
     ) -> Self {
         Lcm {
+            cache: Arc::new(Cache::new(config.limits().cache_ttl())),
             config: Arc::new(config),
             host: Host { http, sleep, clock },
             ledger: Arc::new(MemoryLedger::default()),
@@ -128,7 +136,7 @@ impl Lcm {
             self.config.clone(),
             RunOptions { dry_run, ..options },
         );
-        let ctx = Ctx::new(transport);
+        let ctx = Ctx::new(transport, self.cache.clone());
         let mut error = None;
         let mut stale_after = None;
         let wants_delete = request
@@ -178,30 +186,15 @@ impl Lcm {
 
     async fn execute(&self, ctx: &Ctx, request: &Request) {
         let mut person = None;
+        let mut ahead = None;
         let mut identity_failed = false;
         for call in &request.calls {
             match call {
                 ActionCall::Sync(input) => {
-                    // Group resolution needs only the names: do it while the
-                    // user is looked up and written, to save round trips. The
-                    // transport keeps both together within LCM_CONCURRENCY.
-                    let names: Vec<String> = request
-                        .calls
-                        .iter()
-                        .filter_map(|c| match c {
-                            ActionCall::Relationships(r) => {
-                                Some(actions::rails::names_to_resolve(self.config.safety(), r))
-                            }
-                            _ => None,
-                        })
-                        .flatten()
-                        .collect();
-                    let (p, ()) = futures::join!(
-                        actions::sync::run(ctx, input),
-                        actions::groups::resolve(ctx, &names)
-                    );
+                    let (p, admin) = self.sync(ctx, request, input).await;
                     identity_failed = p.is_none();
                     person = p;
+                    ahead = admin;
                 }
                 ActionCall::Relationships(input) if identity_failed => {
                     ctx.record(step(
@@ -212,13 +205,84 @@ impl Lcm {
                     ));
                 }
                 ActionCall::Relationships(input) => {
-                    actions::relationships::run(ctx, input, person.take()).await
+                    actions::relationships::run(ctx, input, person.take(), ahead.take()).await
                 }
                 ActionCall::Deprovision(input) => actions::deprovision::run(ctx, input).await,
                 ActionCall::Delete(input) => actions::delete::run(ctx, input).await,
                 ActionCall::Check { groups } => actions::check::run(ctx, groups).await,
             }
         }
+    }
+
+    /// The sync, with the reads the membership change after it will need
+    /// made beside its own: group resolution (only the names are needed)
+    /// and the Admin user with their groups — read at once for a person who
+    /// should exist already (mover, rehire), else as soon as the look-ups
+    /// find them. For a `replace`, the groups that Admin user is in are
+    /// resolved as soon as it is read. Returns the person and that Admin
+    /// answer. The transport keeps them all within LCM_CONCURRENCY.
+    async fn sync(
+        &self,
+        ctx: &Ctx,
+        request: &Request,
+        input: &SyncInput,
+    ) -> (Option<actions::person::Person>, Option<AdminAnswer>) {
+        let relationships: Vec<&RelationshipsInput> = request
+            .calls
+            .iter()
+            .filter_map(|c| match c {
+                ActionCall::Relationships(r) => Some(r),
+                _ => None,
+            })
+            .collect();
+        let names: Vec<String> = relationships
+            .iter()
+            .flat_map(|r| actions::rails::names_to_resolve(self.config.safety(), r))
+            .collect();
+        let replace = relationships.iter().any(|r| r.mode == GroupMode::Replace);
+        let email = input
+            .worker
+            .email
+            .as_ref()
+            .filter(|_| !relationships.is_empty());
+        let read_admin = || async {
+            let e = email?;
+            let answer = ctx.admin().find_user(e).await;
+            if let (true, Ok(Some(user))) = (replace, &answer) {
+                let current: Vec<String> = user
+                    .groups
+                    .iter()
+                    .filter_map(|g| g.name.clone())
+                    .filter(|n| !names.contains(n))
+                    .collect();
+                actions::groups::resolve(ctx, &current).await;
+            }
+            Some(answer)
+        };
+        // A joiner usually creates the user, whose Admin answer would be empty.
+        let early = !input.allow_create || input.reactivate;
+        let sync_and_admin = async {
+            let ahead = async {
+                match early {
+                    true => read_admin().await,
+                    false => None,
+                }
+            };
+            let (person, ahead) = futures::join!(actions::sync::run(ctx, input), ahead);
+            let ahead = match (&person, ahead) {
+                (_, Some(a)) => Some(a),
+                (Some(p), None) if !p.is_new() => read_admin().await,
+                _ => None,
+            };
+            (person, ahead)
+        };
+        let ((person, ahead), ()) =
+            futures::join!(sync_and_admin, actions::groups::resolve(ctx, &names));
+        let Some(mut person) = person else {
+            return (None, None);
+        };
+        actions::sync::finish(ctx, input, &mut person, ahead.as_ref()).await;
+        (Some(person), ahead)
     }
 }
 

@@ -25,6 +25,7 @@
 mod actions;
 pub mod admin;
 pub mod bulk;
+mod cache;
 pub mod capabilities;
 pub mod clock;
 pub mod config;

@@ -82,7 +82,8 @@ export type ConfigKey =
   | "productToken"
   | "productUser"
   | "requestTimeoutMs"
-  | "concurrency";
+  | "concurrency"
+  | "cacheTtlSeconds";
 
 /** Any JSON value (audit `before`/`after`, plan bodies). */
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
@@ -127,8 +128,10 @@ export interface Config {
   productUser?: string;
   /** Per-request timeout, 100 to 300000 ms (default 30000). */
   requestTimeoutMs?: number;
-  /** Requests in flight at once within one action, 1 to 32 (default 4). */
+  /** Requests in flight at once within one action, 1 to 32 (default 10). */
   concurrency?: number;
+  /** Seconds this instance trusts a group it resolved, 0 to 86400 (default 300; 0 disables the cache). */
+  cacheTtlSeconds?: number;
 }
 
 // ---------------------------------------------------------------------------

@@ -5,8 +5,33 @@
 use serde_json::json;
 
 use super::{record_write, step, Ctx, StepExt, WriteMeaning};
+use crate::admin::directories::Directory;
 use crate::ids::AccountId;
 use crate::report::{StepStatus, System};
+use crate::transport::ApiError;
+
+/// The organization's Admin directories, from the engine's warm cache or read.
+pub(crate) async fn org_directories(ctx: &Ctx) -> Result<Vec<Directory>, ApiError> {
+    let now = ctx.t.now_ms();
+    if let Some(d) = ctx.cache.directories(now) {
+        return Ok(d);
+    }
+    let d = ctx.admin().directories(None).await?;
+    ctx.cache.put_directories(d.clone(), now);
+    Ok(d)
+}
+
+/// The directories `account` belongs to. An organization with a single
+/// Admin directory holds every account its Admin search finds (the only
+/// accounts this is asked for) there, so the cached list answers; otherwise
+/// they are listed for the account.
+async fn directories_of(ctx: &Ctx, account: &AccountId) -> Result<Vec<Directory>, ApiError> {
+    let org = org_directories(ctx).await?;
+    if org.len() == 1 {
+        return Ok(org);
+    }
+    ctx.admin().directories(Some(account)).await
+}
 
 /// Suspends (`true`) or restores (`false`) the account in each of its
 /// directories. True when no step failed.
@@ -21,7 +46,7 @@ pub(crate) async fn set_suspended(
     } else {
         ("restore_access", "restore", "user.restored")
     };
-    let directories = match ctx.admin().directories(Some(account)).await {
+    let directories = match directories_of(ctx, account).await {
         Ok(d) => d,
         Err(e) => {
             ctx.record(

@@ -122,30 +122,52 @@ pub fn decide(
     })
 }
 
-/// Resolves every name not yet in the call's cache: one Admin search for all
-/// of them, then SCIM look-ups (concurrently) only for names Admin does not
-/// own outright. A failed search is cached as the error for those names.
+/// Resolves every name not yet in the call's cache: from the engine's warm
+/// cache when it holds the name, else one Admin search for all of them, then
+/// SCIM look-ups (concurrently) only for names Admin does not own outright.
+/// A failed search is cached (for this call only) as the error for those names.
 pub(crate) async fn resolve(ctx: &Ctx, names: &[String]) {
-    let missing: Vec<String> = {
-        let cache = ctx.groups.lock().expect("groups lock");
-        names
-            .iter()
-            .filter(|n| !cache.contains_key(*n))
-            .cloned()
-            .collect()
-    };
+    let missing = from_caches(ctx, names);
     if missing.is_empty() {
         return;
     }
-    let admin_groups = match ctx.admin().search_groups(&missing).await {
-        Ok(g) => g,
-        Err(e) => {
-            let mut cache = ctx.groups.lock().expect("groups lock");
-            for n in missing {
-                cache.insert(n, Err(e.to_report()));
-            }
-            return;
+    let results = read(ctx, missing).await;
+    let now = ctx.t.now_ms();
+    for g in results.iter().filter_map(|(_, r)| r.as_ref().ok()) {
+        ctx.cache.put_group(g.clone(), now);
+    }
+    ctx.groups.lock().expect("groups lock").extend(results);
+}
+
+/// Fills the call's cache from the warm one; returns the names neither
+/// holds, each once.
+fn from_caches(ctx: &Ctx, names: &[String]) -> Vec<String> {
+    let now = ctx.t.now_ms();
+    let mut call = ctx.groups.lock().expect("groups lock");
+    let mut missing: Vec<String> = Vec::new();
+    for name in names {
+        if call.contains_key(name) || missing.contains(name) {
+            continue;
         }
+        match ctx.cache.group(name, now) {
+            Some(g) => {
+                call.insert(name.clone(), Ok(g));
+                ctx.from_cache
+                    .lock()
+                    .expect("from-cache lock")
+                    .insert(name.clone());
+            }
+            None => missing.push(name.clone()),
+        }
+    }
+    missing
+}
+
+/// Reads the resolution of each of `names` from Atlassian.
+async fn read(ctx: &Ctx, names: Vec<String>) -> Vec<(String, Result<ResolvedGroup, ReportError>)> {
+    let admin_groups = match ctx.admin().search_groups(&names).await {
+        Ok(g) => g,
+        Err(e) => return names.into_iter().map(|n| (n, Err(e.to_report()))).collect(),
     };
     let matches_of = |name: &str| -> Vec<AdminGroup> {
         admin_groups
@@ -154,7 +176,7 @@ pub(crate) async fn resolve(ctx: &Ctx, names: &[String]) {
             .cloned()
             .collect()
     };
-    let results: Vec<(String, Result<ResolvedGroup, ReportError>)> = stream::iter(missing)
+    stream::iter(names)
         .map(|name| {
             let admin = matches_of(&name);
             async move {
@@ -174,8 +196,21 @@ pub(crate) async fn resolve(ctx: &Ctx, names: &[String]) {
         })
         .buffer_unordered(ctx.config().limits().concurrency())
         .collect()
-        .await;
-    ctx.groups.lock().expect("groups lock").extend(results);
+        .await
+}
+
+/// When this call took `name` from the warm cache, forgets it there and
+/// reads it again (Atlassian answered 404 or 403 for its ids: the group may
+/// have been deleted, recreated or moved to another system). `None`: the
+/// resolution was read by this call, so reading it again would tell nothing.
+pub(crate) async fn recheck(ctx: &Ctx, name: &str) -> Option<Result<ResolvedGroup, ReportError>> {
+    if !ctx.from_cache.lock().expect("from-cache lock").remove(name) {
+        return None;
+    }
+    ctx.cache.drop_group(name);
+    ctx.groups.lock().expect("groups lock").remove(name);
+    resolve(ctx, &[name.to_string()]).await;
+    Some(get(ctx, name))
 }
 
 /// The cached resolution of `name`; a failure is recorded as a failed step

@@ -94,15 +94,25 @@ pub(crate) async fn find(ctx: &Ctx, worker: &Worker) -> Result<Option<Found>, ()
 
 async fn find_inner(ctx: &Ctx, worker: &Worker) -> Result<Option<Found>, ApiError> {
     let scim = ctx.scim();
-    let mut user = None;
-    if let Some(hr) = &worker.hr_id {
-        user = scim.find_user("externalId", hr.as_str()).await?;
-    }
-    if user.is_none() {
-        if let Some(email) = &worker.email {
-            user = scim.find_user("userName", email.as_str()).await?;
+    // Both look-ups at once, one round trip instead of two: the e-mail's
+    // answer counts only when the HR id finds nobody (and so does its error).
+    let by_hr = async {
+        match &worker.hr_id {
+            Some(hr) => scim.find_user("externalId", hr.as_str()).await,
+            None => Ok(None),
         }
-    }
+    };
+    let by_email = async {
+        match &worker.email {
+            Some(email) => scim.find_user("userName", email.as_str()).await,
+            None => Ok(None),
+        }
+    };
+    let (by_hr, by_email) = futures::join!(by_hr, by_email);
+    let user = match by_hr? {
+        Some(u) => Some(u),
+        None => by_email?,
+    };
     Ok(user.map(|user| {
         let ownership = match (
             user.external_id.as_deref().filter(|s| !s.is_empty()),

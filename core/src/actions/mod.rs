@@ -14,12 +14,13 @@ pub mod rails;
 pub mod relationships;
 pub mod sync;
 
-use std::collections::HashMap;
-use std::sync::Mutex;
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex};
 
 use serde_json::Value;
 
 use crate::admin::Admin;
+use crate::cache::Cache;
 use crate::clock::rfc3339;
 use crate::config::Config;
 use crate::report::{AuditEvent, Identity, ReportError, Step, StepStatus, System};
@@ -39,6 +40,11 @@ pub(crate) struct Ctx {
     identity: Mutex<Identity>,
     /// Group resolution, cached for the call (a batch resolves each name once).
     pub groups: Mutex<HashMap<String, Result<ResolvedGroup, ReportError>>>,
+    /// The engine's warm cache, shared with the calls before and after.
+    pub cache: Arc<Cache>,
+    /// Names whose resolution this call took from [`Ctx::cache`] rather than
+    /// read: the ones to read again when Atlassian answers 404 or 403.
+    pub from_cache: Mutex<HashSet<String>>,
 }
 
 /// What a [`Ctx`] turns into.
@@ -50,7 +56,7 @@ pub(crate) struct Collected {
 }
 
 impl Ctx {
-    pub fn new(t: Transport) -> Self {
+    pub fn new(t: Transport, cache: Arc<Cache>) -> Self {
         Ctx {
             t,
             steps: Mutex::default(),
@@ -58,6 +64,8 @@ impl Ctx {
             warnings: Mutex::default(),
             identity: Mutex::default(),
             groups: Mutex::default(),
+            cache,
+            from_cache: Mutex::default(),
         }
     }
 

@@ -3,7 +3,7 @@
 //! the SCIM user's `groups`), so a replay writes nothing; the writes then run
 //! concurrently, each through the system that owns its group.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use futures::stream::{self, StreamExt};
 use serde_json::json;
@@ -13,6 +13,7 @@ use super::identity::{self, Found, Ownership};
 use super::person::{Person, State};
 use super::rails;
 use super::{record_write, step, Ctx, StepExt, WriteMeaning};
+use crate::admin::users::AdminAnswer;
 use crate::event::{GroupMode, RelationshipsInput, Worker};
 use crate::ids::{AdminDirectoryId, AdminGroupId, Email, ScimGroupId};
 use crate::report::{ErrorCode, ReportError, StepStatus, System};
@@ -39,6 +40,22 @@ impl Memberships {
         }
     }
 
+    /// The SCIM groups the person is in, by name, routed through SCIM with
+    /// the ids SCIM gave: what a removal from them needs.
+    pub fn scim_routes(&self) -> HashMap<String, ResolvedGroup> {
+        self.scim
+            .iter()
+            .filter_map(|(id, name)| {
+                let name = name.clone()?;
+                let route = Route::Scim {
+                    group: id.clone(),
+                    admin_id: None,
+                };
+                Some((name.clone(), ResolvedGroup { name, route }))
+            })
+            .collect()
+    }
+
     /// Every group name the person is in, each once.
     pub fn names(&self) -> Vec<String> {
         let mut seen = HashSet::new();
@@ -59,18 +76,25 @@ pub(crate) type Loaded = (Person, Memberships, Option<Ownership>);
 /// memberships. `Ok(None)`: not found anywhere. `Err`: a failed step was
 /// recorded.
 pub(crate) async fn load(ctx: &Ctx, worker: &Worker) -> Result<Option<Loaded>, ()> {
-    load_from(ctx, worker, None).await
+    load_from(ctx, worker, None, None).await
 }
 
 /// As [`load`], but with the SCIM user already in hand (`known`, from the
-/// sync just before): only the Admin side is read.
-async fn load_from(ctx: &Ctx, worker: &Worker, known: Option<Found>) -> Result<Option<Loaded>, ()> {
+/// sync just before): only the Admin side is read, unless `ahead` holds the
+/// Admin search by e-mail made already, beside the sync's look-ups.
+async fn load_from(
+    ctx: &Ctx,
+    worker: &Worker,
+    known: Option<Found>,
+    ahead: Option<AdminAnswer>,
+) -> Result<Option<Loaded>, ()> {
     // With an e-mail in hand, the Admin search need not wait for SCIM: both
     // run at once, and the Admin answer is kept if it is the same account.
     let early_admin = async {
-        match &worker.email {
-            Some(e) => Some(ctx.admin().find_user(e).await),
-            None => None,
+        match (&worker.email, ahead) {
+            (_, Some(answer)) => Some(answer),
+            (Some(e), None) => Some(ctx.admin().find_user(e).await),
+            (None, None) => None,
         }
     };
     let found = async {
@@ -148,6 +172,7 @@ async fn person_for(
     ctx: &Ctx,
     worker: &Worker,
     known: Option<Person>,
+    ahead: Option<AdminAnswer>,
 ) -> Option<(Person, Memberships)> {
     let reactivated = known.as_ref().is_some_and(|p| p.reactivated);
     let known = match known {
@@ -167,7 +192,7 @@ async fn person_for(
         _ => None,
     };
     let label = || identity::label(worker);
-    match load_from(ctx, worker, known).await.ok()? {
+    match load_from(ctx, worker, known, ahead).await.ok()? {
         None => {
             ctx.record(step(label(), "find_user", StepStatus::Failed, "").error(ReportError {
                 code: ErrorCode::UserNotFound,
@@ -189,8 +214,14 @@ async fn person_for(
     }
 }
 
-/// Runs the action. `known`: the person as the preceding sync left them.
-pub(crate) async fn run(ctx: &Ctx, input: &RelationshipsInput, known: Option<Person>) {
+/// Runs the action. `known`: the person as the preceding sync left them;
+/// `ahead`: the Admin user, when it was read beside the sync.
+pub(crate) async fn run(
+    ctx: &Ctx,
+    input: &RelationshipsInput,
+    known: Option<Person>,
+    ahead: Option<AdminAnswer>,
+) {
     let add = input.mode != GroupMode::Remove;
     // The grant rails first: a refused group costs no call, whoever the person is.
     let named = if add {
@@ -198,7 +229,7 @@ pub(crate) async fn run(ctx: &Ctx, input: &RelationshipsInput, known: Option<Per
     } else {
         input.groups.clone()
     };
-    let Some((person, memberships)) = person_for(ctx, &input.worker, known).await else {
+    let Some((person, memberships)) = person_for(ctx, &input.worker, known, ahead).await else {
         return;
     };
     let named = match rails::inactive(&person).filter(|_| add) {
@@ -211,12 +242,14 @@ pub(crate) async fn run(ctx: &Ctx, input: &RelationshipsInput, known: Option<Per
         None => named,
     };
     let current_names = memberships.names();
+    // SCIM named these groups with their SCIM ids: a removal needs no look-up.
+    let scim_known = memberships.scim_routes();
     let mut wanted = named.clone();
     if input.mode == GroupMode::Replace {
         wanted.extend(
             current_names
                 .iter()
-                .filter(|n| !input.groups.contains(n))
+                .filter(|n| !input.groups.contains(n) && !scim_known.contains_key(*n))
                 .cloned(),
         );
     }
@@ -259,8 +292,11 @@ pub(crate) async fn run(ctx: &Ctx, input: &RelationshipsInput, known: Option<Per
             .iter()
             .filter(|n| !input.groups.contains(n) && in_scope(n))
         {
-            changes
-                .extend(groups::get_or_record(ctx, name, "remove_membership").map(|g| (g, false)));
+            let group = match scim_known.get(name) {
+                Some(g) => Some(g.clone()),
+                None => groups::get_or_record(ctx, name, "remove_membership"),
+            };
+            changes.extend(group.map(|g| (g, false)));
         }
     }
     apply(ctx, &person, changes).await;
@@ -319,38 +355,72 @@ pub(crate) async fn apply(ctx: &Ctx, person: &Person, changes: Vec<(ResolvedGrou
 
 /// One membership change as the steps and the audit name it.
 struct Change<'a> {
-    group: &'a ResolvedGroup,
+    name: &'a str,
     add: bool,
     target: String,
     operation: &'static str,
     done: String,
 }
 
-impl Change<'_> {
-    /// Records the write's step and returns its status.
-    fn record(
-        &self,
-        ctx: &Ctx,
+/// What one try at a change came to.
+enum Tried {
+    /// The step is recorded already (a failure before the write, or a 409
+    /// read back as "already a member"); its status, when it has one.
+    Recorded(Option<StepStatus>),
+    /// The write's answer, still to be recorded.
+    Answer {
         system: System,
         result: Result<Sent, ApiError>,
-        meaning: WriteMeaning<'_>,
-    ) -> StepStatus {
-        record_write(
-            ctx,
-            &self.target,
-            self.operation,
-            system,
-            result,
-            meaning,
-            &self.done,
-        )
+        meaning: WriteMeaning<'static>,
+    },
+}
+
+impl Tried {
+    /// True when Atlassian answered 404 or 403: for a group id taken from
+    /// the warm cache, a sign the group is no longer what the cache says.
+    fn refused_for_ids(&self) -> bool {
+        let status = match self {
+            Tried::Answer {
+                result: Ok(Sent::Response(r)),
+                ..
+            } => Some(r.status),
+            Tried::Answer { result: Err(e), .. } => e.status,
+            _ => None,
+        };
+        matches!(status, Some(403 | 404))
+    }
+
+    /// Requests this try sent.
+    fn attempts(&self) -> u32 {
+        match self {
+            Tried::Answer {
+                result: Ok(Sent::Response(r)),
+                ..
+            } => r.attempts,
+            Tried::Answer { result: Err(e), .. } => e.attempts,
+            _ => 0,
+        }
+    }
+
+    /// The same try, counting `before` requests of an earlier one too.
+    fn after(mut self, before: u32) -> Self {
+        if let Tried::Answer { result, .. } = &mut self {
+            match result {
+                Ok(Sent::Response(r)) => r.attempts += before,
+                Err(e) => e.attempts += before,
+                Ok(Sent::Planned) => {}
+            }
+        }
+        self
     }
 }
 
-/// Makes one change; false for a removal that failed.
+/// Makes one change; false for a removal that failed. A group whose ids
+/// came from the warm cache and drew a 404 or 403 is resolved again, and the
+/// change made on what Atlassian says now.
 async fn change_one(ctx: &Ctx, person: &Person, g: ResolvedGroup, add: bool) -> bool {
     let change = Change {
-        group: &g,
+        name: &g.name,
         add,
         target: format!("group {}", g.name),
         operation: if add {
@@ -364,11 +434,45 @@ async fn change_one(ctx: &Ctx, person: &Person, g: ResolvedGroup, add: bool) -> 
             format!("remove {} from {}", person.label, g.name)
         },
     };
-    let status = match &g.route {
-        Route::Admin { group, directory } => {
-            change_in_admin(ctx, person, &change, directory, group).await
+    let fresh = add && person.is_fresh(ctx.t.now_ms());
+    let cached = ctx
+        .from_cache
+        .lock()
+        .expect("from-cache lock")
+        .contains(&g.name);
+    // A cached id is tried once before any wait for a fresh account: a 404
+    // may be the group, not the account, and waiting would not cure that.
+    let mut tried = change_via(ctx, person, &change, &g.route, fresh && !cached).await;
+    if cached && tried.refused_for_ids() {
+        match groups::recheck(ctx, &g.name).await {
+            Some(Ok(now)) if now.route != g.route || fresh => {
+                let before = tried.attempts();
+                tried = change_via(ctx, person, &change, &now.route, fresh)
+                    .await
+                    .after(before);
+            }
+            Some(Err(e)) => {
+                ctx.record(step(&change.target, change.operation, StepStatus::Failed, "").error(e));
+                return add;
+            }
+            _ => {}
         }
-        Route::Scim { group, .. } => change_in_scim(ctx, person, &change, group).await,
+    }
+    let status = match tried {
+        Tried::Recorded(status) => status,
+        Tried::Answer {
+            system,
+            result,
+            meaning,
+        } => Some(record_write(
+            ctx,
+            &change.target,
+            change.operation,
+            system,
+            result,
+            meaning,
+            &change.done,
+        )),
     };
     if matches!(status, Some(StepStatus::Done | StepStatus::Planned)) {
         let (action, before, after) = if add {
@@ -387,15 +491,31 @@ async fn change_one(ctx: &Ctx, person: &Person, g: ResolvedGroup, add: bool) -> 
     add || !matches!(status, None | Some(StepStatus::Failed))
 }
 
-/// Through the Admin memberships API, with the account id. `None`: a step
-/// other than the write's own was recorded.
+/// One try through the system `route` names.
+async fn change_via(
+    ctx: &Ctx,
+    person: &Person,
+    change: &Change<'_>,
+    route: &Route,
+    fresh: bool,
+) -> Tried {
+    match route {
+        Route::Admin { group, directory } => {
+            change_in_admin(ctx, person, change, directory, group, fresh).await
+        }
+        Route::Scim { group, .. } => change_in_scim(ctx, person, change, group, fresh).await,
+    }
+}
+
+/// Through the Admin memberships API, with the account id.
 async fn change_in_admin(
     ctx: &Ctx,
     person: &Person,
     change: &Change<'_>,
     directory: &AdminDirectoryId,
     group: &AdminGroupId,
-) -> Option<StepStatus> {
+    fresh: bool,
+) -> Tried {
     let system = System::Admin;
     let (target, op) = (&change.target, change.operation);
     let account = match person.account_id(ctx).await {
@@ -406,11 +526,10 @@ async fn change_in_admin(
                     .via(system)
                     .error(e),
             );
-            return None;
+            return Tried::Recorded(None);
         }
     };
     let add = change.add;
-    let fresh = add && person.is_fresh(ctx.t.now_ms());
     let admin = ctx.admin();
     let result = identity::while_hidden(ctx, fresh, || {
         admin.change_membership(directory, group, &account, add)
@@ -432,7 +551,7 @@ async fn change_in_admin(
                         .via(system)
                         .response(&r),
                     );
-                    return None;
+                    return Tried::Recorded(None);
                 }
                 _ => Ok(Sent::Response(r)),
             }
@@ -443,36 +562,42 @@ async fn change_in_admin(
         done: &[204],
         no_change: if add { &[] } else { &[404] },
     };
-    Some(change.record(ctx, system, result, meaning))
+    Tried::Answer {
+        system,
+        result,
+        meaning,
+    }
 }
 
-/// Through SCIM `PATCH /Groups`, with the SCIM user id. `None`: a step other
-/// than the write's own was recorded.
+/// Through SCIM `PATCH /Groups`, with the SCIM user id.
 async fn change_in_scim(
     ctx: &Ctx,
     person: &Person,
     change: &Change<'_>,
     group: &ScimGroupId,
-) -> Option<StepStatus> {
+    fresh: bool,
+) -> Tried {
     let system = System::Scim;
     let (target, op) = (&change.target, change.operation);
     let Some(user) = person.scim_id() else {
         ctx.record(step(target, op, StepStatus::Failed, "").via(system).error(ReportError {
             code: ErrorCode::UserNotFound,
-            message: format!("`{}` is synced from an identity provider and can only change through SCIM, but the user has no SCIM record", change.group.name),
+            message: format!("`{}` is synced from an identity provider and can only change through SCIM, but the user has no SCIM record", change.name),
         }));
-        return None;
+        return Tried::Recorded(None);
     };
     // A SCIM user just created may not be visible to /Groups yet either.
     // Unconfirmed: Atlassian documents no such lag for SCIM, so the safe
     // reading is to treat a 404 here like the Admin one.
-    let fresh = change.add && person.is_fresh(ctx.t.now_ms());
     let scim = ctx.scim();
     let result =
         identity::while_hidden(ctx, fresh, || scim.change_member(group, &user, change.add)).await;
-    let meaning = WriteMeaning {
-        done: &[200, 204],
-        no_change: &[],
-    };
-    Some(change.record(ctx, system, result, meaning))
+    Tried::Answer {
+        system,
+        result,
+        meaning: WriteMeaning {
+            done: &[200, 204],
+            no_change: &[],
+        },
+    }
 }

@@ -7,6 +7,7 @@ use serde_json::{json, Value};
 use super::identity::{self, Found, Ownership};
 use super::person::Person;
 use super::{record_write, step, Ctx, StepExt, WriteMeaning};
+use crate::admin::users::AdminAnswer;
 use crate::event::SyncInput;
 use crate::report::{ErrorCode, ReportError, StepStatus, System};
 use crate::scim::users::{active_body, patch_body, user_from, Created, DesiredUser, ScimUser};
@@ -53,10 +54,6 @@ pub(crate) async fn run(ctx: &Ctx, input: &SyncInput) -> Option<Person> {
             i.account_id = Some(a.to_string());
         }
     });
-    let restored = match user.account_id() {
-        Some(account) if input.reactivate => restore_access(ctx, &label, &account).await,
-        _ => true,
-    };
     // Handed on, so that a membership change need not look the user up again.
     let mut person = if fresh {
         Person::created(label, user)
@@ -64,8 +61,28 @@ pub(crate) async fn run(ctx: &Ctx, input: &SyncInput) -> Option<Person> {
         let account = user.account_id();
         Person::existing(label, Some(user), account, None)
     };
-    person.reactivated = input.reactivate && restored;
+    person.reactivated = input.reactivate;
     Some(person)
+}
+
+/// The end of a rehire's sync, once the SCIM user is active: lifts an Admin
+/// suspension too. `ahead`: the Admin user as read beside the SCIM look-up,
+/// which saves reading its status again. Leaves `person.reactivated` false
+/// when the account may still be suspended.
+pub(crate) async fn finish(
+    ctx: &Ctx,
+    input: &SyncInput,
+    person: &mut Person,
+    ahead: Option<&AdminAnswer>,
+) {
+    let account = person.scim_user().and_then(ScimUser::account_id);
+    if let Some(account) = account.filter(|_| input.reactivate) {
+        let known = match ahead {
+            Some(Ok(Some(u))) if u.account_id == account => Some(u.status.as_deref()),
+            _ => None,
+        };
+        person.reactivated = restore_access(ctx, &person.label, &account, known).await;
+    }
 }
 
 enum CreateResult {
@@ -323,10 +340,22 @@ async fn reactivate(ctx: &Ctx, label: &str, user: &ScimUser) -> Option<()> {
 /// A leaver without a SCIM record was suspended in the Admin directory; a
 /// rehire lifts that too, or the reactivated SCIM user would still have no
 /// access. False when the account may still be suspended (a step failed).
-async fn restore_access(ctx: &Ctx, label: &str, account: &crate::ids::AccountId) -> bool {
-    let suspended = match ctx.admin().find_user_by_id(account).await {
-        Ok(Some(u)) => u.status.as_deref() == Some("suspended"),
-        Ok(None) => false,
+async fn restore_access(
+    ctx: &Ctx,
+    label: &str,
+    account: &crate::ids::AccountId,
+    status: Option<Option<&str>>,
+) -> bool {
+    let read = match status {
+        Some(status) => Ok(status.map(str::to_string)),
+        None => ctx
+            .admin()
+            .find_user_by_id(account)
+            .await
+            .map(|u| u.and_then(|u| u.status)),
+    };
+    let suspended = match read {
+        Ok(status) => status.as_deref() == Some("suspended"),
         Err(e) => {
             ctx.record(
                 step(

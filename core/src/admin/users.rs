@@ -29,6 +29,9 @@ pub struct AdminUser {
     pub groups: Vec<AdminUserGroup>,
 }
 
+/// What an Admin user search came to: the account, nobody, or an error.
+pub type AdminAnswer = Result<Option<AdminUser>, ApiError>;
+
 /// A group reference inside a user.
 #[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
 pub struct AdminUserGroup {

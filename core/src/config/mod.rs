@@ -154,6 +154,7 @@ impl Safety {
 pub struct Limits {
     request_timeout: Duration,
     concurrency: usize,
+    cache_ttl: Duration,
     retry: RetryPolicy,
 }
 
@@ -165,6 +166,10 @@ impl Limits {
     /// Requests in flight at once within one action.
     pub fn concurrency(&self) -> usize {
         self.concurrency
+    }
+    /// How long a warm engine trusts a group resolution (zero: not at all).
+    pub fn cache_ttl(&self) -> Duration {
+        self.cache_ttl
     }
     /// Retry policy.
     pub fn retry(&self) -> RetryPolicy {
@@ -373,6 +378,7 @@ impl Values {
             limits: Limits {
                 request_timeout: Duration::from_millis(self.count(Key::RequestTimeoutMs)),
                 concurrency: self.count(Key::Concurrency) as usize,
+                cache_ttl: Duration::from_secs(self.count(Key::CacheTtlSeconds)),
                 retry: RetryPolicy::default(),
             },
         }

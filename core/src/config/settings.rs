@@ -44,6 +44,8 @@ pub enum Key {
     RequestTimeoutMs,
     /// `LCM_CONCURRENCY`
     Concurrency,
+    /// `LCM_CACHE_TTL_SECONDS`
+    CacheTtlSeconds,
 }
 
 /// What a setting governs. Each class is one part of [`crate::Config`], and
@@ -145,7 +147,7 @@ use Class::{Credential, Endpoint, Limit, Safety};
 use Presence::{Optional, Required};
 
 /// Every setting, in documentation order (the order of [`Key`]).
-pub const SETTINGS: [Setting; 18] = [
+pub const SETTINGS: [Setting; 19] = [
     setting(
         Key::ScimUrl,
         ["LCM_SCIM_URL", "scim_url", "scimUrl"],
@@ -287,8 +289,16 @@ pub const SETTINGS: [Setting; 18] = [
         ["LCM_CONCURRENCY", "concurrency", "concurrency"],
         Limit,
         Kind::Count { min: 1, max: 32 },
-        Presence::Default("4"),
+        Presence::Default("10"),
         "requests in flight within one call",
+    ),
+    setting(
+        Key::CacheTtlSeconds,
+        ["LCM_CACHE_TTL_SECONDS", "cache_ttl_seconds", "cacheTtlSeconds"],
+        Limit,
+        Kind::Count { min: 0, max: 86_400 },
+        Presence::Default("300"),
+        "how long one engine (a warm Lambda, a wasm instance, a CLI batch) trusts a group it resolved; 0 disables the cache",
     ),
 ];
 

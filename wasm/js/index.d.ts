@@ -81,7 +81,8 @@ export type ConfigKey =
   | "productToken"
   | "productUser"
   | "requestTimeoutMs"
-  | "concurrency";
+  | "concurrency"
+  | "maxRps";
 
 /** Any JSON value (audit `before`/`after`, plan bodies). */
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
@@ -128,6 +129,9 @@ export interface Config {
   requestTimeoutMs?: number;
   /** Requests in flight at once within one action, 1 to 32 (default 4). */
   concurrency?: number;
+  /** Most requests per second this instance sends, 1 to 10000 (default: no cap of its own; the
+   * rate limiter still paces to Atlassian's rate-limit headers and 429s). */
+  maxRps?: number;
 }
 
 // ---------------------------------------------------------------------------

@@ -154,6 +154,7 @@ impl Safety {
 pub struct Limits {
     request_timeout: Duration,
     concurrency: usize,
+    max_rps: Option<u32>,
     retry: RetryPolicy,
 }
 
@@ -165,6 +166,10 @@ impl Limits {
     /// Requests in flight at once within one action.
     pub fn concurrency(&self) -> usize {
         self.concurrency
+    }
+    /// Most requests per second this process sends (`LCM_MAX_RPS`), if capped.
+    pub fn max_rps(&self) -> Option<u32> {
+        self.max_rps
     }
     /// Retry policy.
     pub fn retry(&self) -> RetryPolicy {
@@ -295,6 +300,13 @@ impl Values {
         }
     }
 
+    fn optional_count(&mut self, key: Key) -> Option<u64> {
+        match self.take(key) {
+            Some(Value::Count(n)) => Some(n),
+            _ => None,
+        }
+    }
+
     fn endpoint(&mut self, key: Key) -> String {
         match self.take(key) {
             Some(Value::Endpoint(url)) => url,
@@ -373,6 +385,7 @@ impl Values {
             limits: Limits {
                 request_timeout: Duration::from_millis(self.count(Key::RequestTimeoutMs)),
                 concurrency: self.count(Key::Concurrency) as usize,
+                max_rps: self.optional_count(Key::MaxRps).map(|n| n as u32),
                 retry: RetryPolicy::default(),
             },
         }

@@ -44,6 +44,8 @@ pub enum Key {
     RequestTimeoutMs,
     /// `LCM_CONCURRENCY`
     Concurrency,
+    /// `LCM_MAX_RPS`
+    MaxRps,
 }
 
 /// What a setting governs. Each class is one part of [`crate::Config`], and
@@ -145,7 +147,7 @@ use Class::{Credential, Endpoint, Limit, Safety};
 use Presence::{Optional, Required};
 
 /// Every setting, in documentation order (the order of [`Key`]).
-pub const SETTINGS: [Setting; 18] = [
+pub const SETTINGS: [Setting; 19] = [
     setting(
         Key::ScimUrl,
         ["LCM_SCIM_URL", "scim_url", "scimUrl"],
@@ -289,6 +291,14 @@ pub const SETTINGS: [Setting; 18] = [
         Kind::Count { min: 1, max: 32 },
         Presence::Default("4"),
         "requests in flight within one call",
+    ),
+    setting(
+        Key::MaxRps,
+        ["LCM_MAX_RPS", "max_rps", "maxRps"],
+        Limit,
+        Kind::Count { min: 1, max: 10_000 },
+        Optional,
+        "most requests per second the process sends to Atlassian, whatever the server allows",
     ),
 ];
 

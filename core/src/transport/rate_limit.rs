@@ -52,10 +52,6 @@ const MAX_RATE: f64 = 10_000.0;
 const CALM_MS: u64 = 1_000;
 /// Answers about the same window name its reset within this much of each other.
 const SAME_RESET_MS: f64 = 50.0;
-/// A window assumed after one ends starts this much after its reset: the
-/// server's next window may start only with its first request, and a request
-/// a little early meets the old, spent one.
-const ROLL_MARGIN_MS: f64 = 20.0;
 
 /// What the server said about the current window.
 #[derive(Debug, Clone, Copy)]
@@ -76,12 +72,14 @@ struct Budget {
 }
 
 impl Budget {
-    /// The next window, assumed like this one, once this one is over.
+    /// The next window, assumed like this one, once this one is over. Only
+    /// after a spent one: a window that ended with requests to spare says
+    /// nothing is pressing, and the next answer tells the new budget.
     fn next(self) -> Option<Budget> {
-        let limit = self.limit?;
+        let limit = self.limit.filter(|_| self.remaining == 0)?;
         (self.window_ms >= 1.0).then_some(Budget {
             remaining: limit,
-            reset_ms: self.reset_ms + ROLL_MARGIN_MS + self.window_ms,
+            reset_ms: self.reset_ms + self.window_ms,
             confirmed: false,
             ..self
         })
@@ -243,7 +241,6 @@ impl Pace {
                 return at;
             };
             if b.reset_ms <= at {
-                at = at.max(b.reset_ms + ROLL_MARGIN_MS);
                 self.budget = b.next();
             } else if b.remaining == 0 {
                 at = b.reset_ms;

@@ -203,8 +203,10 @@ fn paces_to_the_servers_remaining_budget_and_reset() {
         share * 100.0,
         limiter.figures()
     );
-    assert!(share >= 0.95, "{share}: {:?}", tally.passed);
-    assert!(refused <= 5, "{refused}: {:?}", tally.refused);
+    // Better than learning from 429s can do (that settles near 95 % and
+    // keeps drawing a few): the budget is used up to its reset, and no more.
+    assert!(share >= 0.98, "{share}: {:?}", tally.passed);
+    assert_eq!(refused, 0, "{:?}", tally.refused);
 }
 
 #[test]
@@ -252,9 +254,5 @@ fn a_spent_budget_holds_requests_until_the_reset() {
     let reset = crate::clock::rfc3339(START_MS + 750);
     headers.insert("x-ratelimit-reset", HeaderValue::from_str(&reset).unwrap());
     limiter.observe(START_MS, 429, &headers);
-    let margin = Duration::from_millis(ROLL_MARGIN_MS as u64);
-    assert_eq!(
-        limiter.reserve(START_MS),
-        Duration::from_millis(750) + margin
-    );
+    assert_eq!(limiter.reserve(START_MS), Duration::from_millis(750));
 }

@@ -17,7 +17,7 @@ use crate::http::HttpClient;
 use crate::ledger::{Ledger, MemoryLedger};
 use crate::ordering;
 use crate::report::{ErrorCode, Identity, Report, ReportError, StepStatus};
-use crate::transport::{Host, Transport};
+use crate::transport::{Host, RateLimiter, Transport};
 
 /// Per-call options from the host.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -38,6 +38,9 @@ pub struct Lcm {
     host: Host,
     ledger: Arc<dyn Ledger>,
     cache: Arc<Cache>,
+    /// One per engine, shared by its clones and concurrent calls: the
+    /// process's pacing, with no code in the hosts.
+    limiter: Arc<RateLimiter>,
 }
 
 impl std::fmt::Debug for Lcm {
@@ -58,6 +61,7 @@ impl Lcm {
     ) -> Self {
         Lcm {
             cache: Arc::new(Cache::new(config.limits().cache_ttl())),
+            limiter: Arc::new(RateLimiter::new(config.limits().max_rps())),
             config: Arc::new(config),
             host: Host { http, sleep, clock },
             ledger: Arc::new(MemoryLedger::default()),
@@ -75,6 +79,19 @@ impl Lcm {
     /// The ordering ledger.
     pub fn ledger(&self) -> &Arc<dyn Ledger> {
         &self.ledger
+    }
+
+    /// The same engine pacing through `limiter`: for hosts that build
+    /// several engines and want them paced as one, and for comparisons
+    /// ([`RateLimiter::unpaced`]).
+    pub fn with_rate_limiter(mut self, limiter: Arc<RateLimiter>) -> Self {
+        self.limiter = limiter;
+        self
+    }
+
+    /// The rate limiter every call of this engine paces through.
+    pub fn rate_limiter(&self) -> &Arc<RateLimiter> {
+        &self.limiter
     }
 
     /// An engine with the native reqwest client, tokio sleeper and system clock.
@@ -135,7 +152,8 @@ impl Lcm {
             self.host.clone(),
             self.config.clone(),
             RunOptions { dry_run, ..options },
-        );
+        )
+        .with_rate_limiter(self.limiter.clone());
         let ctx = Ctx::new(transport, self.cache.clone());
         let mut error = None;
         let mut stale_after = None;

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use std::time::{Duration, Instant, SystemTime};
 
 use crate::ids::SplitMix64;
+use crate::log::Api;
 
 /// The fault plan. `Default` injects nothing.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
@@ -30,8 +31,12 @@ pub struct Faults {
     pub latency_ms: u64,
     /// Share of requests whose connection is closed without a response.
     pub drop_rate: f64,
-    /// A real fixed-window limiter: beyond this many requests in a second, 429 with
-    /// `X-RateLimit-*` headers.
+    /// A real fixed-window limiter, the way Atlassian answers: beyond this many requests in a
+    /// second, 429. One window counts every API, since nothing published says SCIM and the
+    /// Organizations API have separate budgets. SCIM and user management answer 429 with
+    /// `Retry-After` (whole seconds to the window's end, rounded up); the Organizations API answers
+    /// 429 with `X-RateLimit-Limit`, `-Remaining` and `-Reset` (ISO-8601 UTC) and sends those three
+    /// headers on every answer while the limit is set, as its documentation says it does.
     pub requests_per_second: Option<u32>,
     /// Targeted faults, checked before the random ones.
     pub script: Vec<ScriptedFault>,
@@ -72,11 +77,47 @@ pub(crate) enum Verdict {
     Drop,
 }
 
-/// A decision: the verdict and how long to wait before acting on it.
+/// A decision: the verdict, how long to wait before acting on it, and headers every answer to
+/// this request carries (the Organizations API's rate-limit headers).
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Decision {
     pub verdict: Verdict,
     pub latency: Duration,
+    pub headers: Vec<(&'static str, String)>,
+}
+
+/// Where a request stands in the current rate-limit window.
+#[derive(Debug, Clone, Copy)]
+struct Window {
+    limit: u32,
+    count: u32,
+    reset_in: Duration,
+}
+
+impl Window {
+    fn over(&self) -> bool {
+        self.count > self.limit
+    }
+
+    fn headers(&self, wall: SystemTime) -> Vec<(&'static str, String)> {
+        let remaining = self.limit.saturating_sub(self.count);
+        rate_limit_headers(self.limit, remaining, wall + self.reset_in).to_vec()
+    }
+
+    /// The 429 this API answers when the window is spent.
+    fn refusal(&self, api: Api, wall: SystemTime) -> Verdict {
+        let headers = if api == Api::Admin {
+            self.headers(wall)
+        } else {
+            // Whole seconds, rounded up, so a client that waits them is surely past the reset.
+            let secs = self.reset_in.as_millis().div_ceil(1000).max(1);
+            vec![("retry-after", secs.to_string())]
+        };
+        Verdict::Refuse {
+            status: 429,
+            headers,
+        }
+    }
 }
 
 /// The live fault state: the plan plus what it has used up.
@@ -109,6 +150,15 @@ impl FaultEngine {
     pub fn decide(&mut self, method: &str, path: &str, now: Instant, wall: SystemTime) -> Decision {
         let roll = self.rng.next_f64();
         let mut latency = Duration::from_millis(self.plan.latency_ms);
+        let api = Api::for_path(path);
+        let window = self
+            .plan
+            .requests_per_second
+            .map(|limit| self.count_in_window(limit, now));
+        let headers = match window {
+            Some(w) if api == Api::Admin => w.headers(wall),
+            _ => Vec::new(),
+        };
 
         if let Some(i) = self.matching_script(method, path) {
             self.script_left[i] -= 1;
@@ -123,25 +173,25 @@ impl FaultEngine {
                         headers.push(("retry-after", secs.to_string()));
                     }
                     if let Some(secs) = script.rate_limit_reset_secs {
-                        headers.extend(rate_limit_headers(100, wall + Duration::from_secs(secs)));
+                        let reset = wall + Duration::from_secs(secs);
+                        headers.extend(rate_limit_headers(100, 0, reset));
                     }
                     Verdict::Refuse { status, headers }
                 }
             };
-            return Decision { verdict, latency };
+            return Decision {
+                verdict,
+                latency,
+                headers,
+            };
         }
 
-        if let Some(limit) = self.plan.requests_per_second {
-            if let Some(reset_in) = self.over_limit(limit, now) {
-                let headers = rate_limit_headers(limit, wall + reset_in).to_vec();
-                return Decision {
-                    verdict: Verdict::Refuse {
-                        status: 429,
-                        headers,
-                    },
-                    latency,
-                };
-            }
+        if let Some(w) = window.filter(Window::over) {
+            return Decision {
+                verdict: w.refusal(api, wall),
+                latency,
+                headers,
+            };
         }
 
         let p = &self.plan;
@@ -154,7 +204,7 @@ impl FaultEngine {
             }
             if p.rate_limit_reset {
                 let ahead = Duration::from_secs(p.retry_after_secs.unwrap_or(1));
-                headers.extend(rate_limit_headers(100, wall + ahead));
+                headers.extend(rate_limit_headers(100, 0, wall + ahead));
             }
             Verdict::Refuse {
                 status: 429,
@@ -177,7 +227,11 @@ impl FaultEngine {
         } else {
             Verdict::Pass
         };
-        Decision { verdict, latency }
+        Decision {
+            verdict,
+            latency,
+            headers,
+        }
     }
 
     fn matching_script(&self, method: &str, path: &str) -> Option<usize> {
@@ -190,23 +244,34 @@ impl FaultEngine {
         })
     }
 
-    /// Counts the request in the current one-second window; `Some(time to reset)` when over.
-    fn over_limit(&mut self, limit: u32, now: Instant) -> Option<Duration> {
+    /// Counts the request in the current one-second window (a window starts with the first
+    /// request after the last one ended); refused requests count too, as they do at a gateway.
+    fn count_in_window(&mut self, limit: u32, now: Instant) -> Window {
         let second = Duration::from_secs(1);
         let (start, count) = match self.window {
-            Some((start, count)) if now.duration_since(start) < second => (start, count + 1),
+            Some((start, count)) if now.duration_since(start) < second => {
+                (start, count.saturating_add(1))
+            }
             _ => (now, 1),
         };
         self.window = Some((start, count));
-        (count > limit).then(|| second.saturating_sub(now.duration_since(start)))
+        Window {
+            limit,
+            count,
+            reset_in: second.saturating_sub(now.duration_since(start)),
+        }
     }
 }
 
 /// The Organizations API's rate-limit headers, reset time as ISO-8601 UTC.
-fn rate_limit_headers(limit: u32, reset: SystemTime) -> [(&'static str, String); 3] {
+fn rate_limit_headers(
+    limit: u32,
+    remaining: u32,
+    reset: SystemTime,
+) -> [(&'static str, String); 3] {
     [
         ("x-ratelimit-limit", limit.to_string()),
-        ("x-ratelimit-remaining", "0".to_string()),
+        ("x-ratelimit-remaining", remaining.to_string()),
         ("x-ratelimit-reset", crate::timestamp::iso(reset)),
     ]
 }
@@ -278,29 +343,99 @@ mod tests {
         assert_eq!(third.verdict, Verdict::Pass);
     }
 
-    #[test]
-    fn limiter_allows_the_limit_per_window() {
-        let mut engine = FaultEngine::new(Faults {
-            requests_per_second: Some(3),
+    fn header<'a>(headers: &'a [(&'static str, String)], name: &str) -> Option<&'a str> {
+        headers
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    const ADMIN: &str = "/admin/v2/orgs/o/directories";
+    const SCIM: &str = "/scim/directory/d/Users";
+    const USER_MANAGEMENT: &str = "/users/a/manage/lifecycle/disable";
+
+    fn limited(limit: u32) -> FaultEngine {
+        FaultEngine::new(Faults {
+            requests_per_second: Some(limit),
             ..Faults::default()
-        });
+        })
+    }
+
+    #[test]
+    fn limiter_allows_the_limit_per_window_across_apis() {
+        let mut engine = limited(3);
         let (now, wall) = (Instant::now(), SystemTime::now());
-        let mut refused = 0;
-        for _ in 0..5 {
-            if let Verdict::Refuse {
-                status: 429,
-                headers,
-            } = engine.decide("GET", "/a", now, wall).verdict
-            {
-                assert_eq!(headers[0], ("x-ratelimit-limit", "3".to_string()));
-                refused += 1;
-            }
+        // One window for every API: two SCIM requests and one Admin use it up.
+        for path in [SCIM, ADMIN, SCIM] {
+            assert_eq!(engine.decide("GET", path, now, wall).verdict, Verdict::Pass);
         }
-        assert_eq!(refused, 2);
+        for path in [ADMIN, SCIM, USER_MANAGEMENT] {
+            let verdict = engine.decide("GET", path, now, wall).verdict;
+            assert!(
+                matches!(verdict, Verdict::Refuse { status: 429, .. }),
+                "{path}: {verdict:?}"
+            );
+        }
         let later = now + Duration::from_millis(1001);
         assert_eq!(
-            engine.decide("GET", "/a", later, wall).verdict,
+            engine.decide("GET", SCIM, later, wall).verdict,
             Verdict::Pass
         );
+    }
+
+    #[test]
+    fn scim_and_user_management_429s_carry_retry_after_only() {
+        for path in [SCIM, USER_MANAGEMENT] {
+            let mut engine = limited(1);
+            let now = Instant::now();
+            let wall = SystemTime::now();
+            let first = engine.decide("GET", path, now, wall);
+            assert!(first.headers.is_empty(), "{path}: {:?}", first.headers);
+            let second = engine.decide("GET", path, now + Duration::from_millis(300), wall);
+            assert!(second.headers.is_empty(), "{path}");
+            let Verdict::Refuse { status, headers } = second.verdict else {
+                panic!("{path}: {:?}", second.verdict);
+            };
+            assert_eq!(status, 429);
+            // 700 ms to the reset, rounded up to whole seconds.
+            assert_eq!(headers, vec![("retry-after", "1".to_string())], "{path}");
+        }
+    }
+
+    #[test]
+    fn admin_answers_carry_rate_limit_headers_and_429s_an_iso_reset() {
+        let mut engine = limited(2);
+        let now = Instant::now();
+        let wall = SystemTime::UNIX_EPOCH + Duration::from_secs(86_400);
+        let first = engine.decide("POST", ADMIN, now, wall);
+        assert_eq!(first.verdict, Verdict::Pass);
+        assert_eq!(header(&first.headers, "x-ratelimit-limit"), Some("2"));
+        assert_eq!(header(&first.headers, "x-ratelimit-remaining"), Some("1"));
+        assert_eq!(
+            header(&first.headers, "x-ratelimit-reset"),
+            Some("1970-01-02T00:00:01.000Z")
+        );
+        let at = now + Duration::from_millis(250);
+        let second = engine.decide("GET", ADMIN, at, wall);
+        assert_eq!(second.verdict, Verdict::Pass);
+        assert_eq!(header(&second.headers, "x-ratelimit-remaining"), Some("0"));
+        let third = engine.decide("GET", ADMIN, at, wall);
+        let Verdict::Refuse { status, headers } = third.verdict else {
+            panic!("{:?}", third.verdict);
+        };
+        assert_eq!(status, 429);
+        assert_eq!(header(&headers, "retry-after"), None);
+        assert_eq!(header(&headers, "x-ratelimit-remaining"), Some("0"));
+        assert_eq!(
+            header(&headers, "x-ratelimit-reset"),
+            Some("1970-01-02T00:00:00.750Z")
+        );
+    }
+
+    #[test]
+    fn without_a_limit_admin_answers_carry_no_rate_limit_headers() {
+        let mut engine = FaultEngine::default();
+        let decision = engine.decide("GET", ADMIN, Instant::now(), SystemTime::now());
+        assert!(decision.headers.is_empty());
     }
 }

@@ -153,6 +153,8 @@ async fn handle_api(
     if !decision.latency.is_zero() {
         tokio::time::sleep(decision.latency).await;
     }
+    let always = decision.headers;
+    let finish = |entry, response| finish(app, entry, with_headers(response, &always));
     match decision.verdict {
         Verdict::Drop => {
             entry.injected_fault = true;
@@ -163,14 +165,14 @@ async fn handle_api(
         Verdict::Refuse { status, headers } => {
             entry.injected_fault = true;
             let response = fault_response(api, status, &headers, trace_id);
-            return Ok(finish(app, entry, response));
+            return Ok(finish(entry, response));
         }
         Verdict::Pass => {}
     }
 
     let checked = crate::auth::check(&app.state(), api, &parts.headers, trace_id.clone());
     if let Err(response) = checked {
-        return Ok(finish(app, entry, response));
+        return Ok(finish(entry, response));
     }
     if !bytes.is_empty() && !is_json(&parts.headers) {
         let response = api_error(
@@ -179,12 +181,30 @@ async fn handle_api(
             "Send JSON bodies as application/json or application/scim+json",
             trace_id,
         );
-        return Ok(finish(app, entry, response));
+        return Ok(finish(entry, response));
     }
 
     let request = Request::from_parts(parts, Body::from(bytes));
     let response = unwrap_infallible(router.oneshot(request).await);
-    Ok(finish(app, entry, response))
+    Ok(finish(entry, response))
+}
+
+/// Adds headers every answer to a request carries (the Organizations API's rate-limit headers),
+/// keeping any the answer set itself.
+fn with_headers(
+    mut response: Response<Body>,
+    headers: &[(&'static str, String)],
+) -> Response<Body> {
+    for (name, value) in headers {
+        let name = header::HeaderName::from_static(name);
+        if let (false, Ok(value)) = (
+            response.headers().contains_key(&name),
+            HeaderValue::from_str(value),
+        ) {
+            response.headers_mut().insert(name, value);
+        }
+    }
+    response
 }
 
 /// Closes the log entry and hands the response back.

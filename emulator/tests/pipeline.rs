@@ -232,6 +232,33 @@ async fn the_limiter_answers_429_with_rate_limit_headers() {
 }
 
 #[tokio::test]
+async fn under_a_limit_every_admin_answer_carries_rate_limit_headers_and_scim_gets_retry_after() {
+    let h = Harness::demo().await;
+    h.emulator.set_faults(Faults {
+        requests_per_second: Some(2),
+        ..Faults::default()
+    });
+    let ok = h.admin(Method::GET, "/directories").send().await.unwrap();
+    assert_eq!(ok.status(), 200);
+    assert_eq!(ok.headers()["x-ratelimit-limit"], "2");
+    assert_eq!(ok.headers()["x-ratelimit-remaining"], "1");
+    let reset = ok.headers()["x-ratelimit-reset"].to_str().unwrap();
+    assert!(reset.ends_with('Z') && reset.contains('T'), "{reset}");
+    // One window for every API: the SCIM request takes the last place, the next is refused with
+    // Retry-After and without the Organizations API's headers.
+    let scim = || h.scim(Method::GET, "/Groups").send();
+    assert_eq!(scim().await.unwrap().status(), 200);
+    let refused = scim().await.unwrap();
+    assert_eq!(refused.status(), 429);
+    assert_eq!(refused.headers()["retry-after"], "1");
+    assert!(!refused.headers().contains_key("x-ratelimit-reset"));
+    let admin = h.admin(Method::GET, "/directories").send().await.unwrap();
+    assert_eq!(admin.status(), 429);
+    assert_eq!(admin.headers()["x-ratelimit-remaining"], "0");
+    assert!(!admin.headers().contains_key("retry-after"));
+}
+
+#[tokio::test]
 async fn latency_makes_concurrency_visible_in_the_log() {
     let h = Harness::demo().await;
     h.emulator.set_faults(Faults {

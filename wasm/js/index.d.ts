@@ -83,7 +83,8 @@ export type ConfigKey =
   | "productUser"
   | "requestTimeoutMs"
   | "concurrency"
-  | "cacheTtlSeconds";
+  | "cacheTtlSeconds"
+  | "maxRps";
 
 /** Any JSON value (audit `before`/`after`, plan bodies). */
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
@@ -132,6 +133,9 @@ export interface Config {
   concurrency?: number;
   /** Seconds this instance trusts a group it resolved, 0 to 86400 (default 300; 0 disables the cache). */
   cacheTtlSeconds?: number;
+  /** Most requests per second this instance sends, 1 to 10000 (default: no cap of its own; the
+   * rate limiter still paces to Atlassian's rate-limit headers and 429s). */
+  maxRps?: number;
 }
 
 // ---------------------------------------------------------------------------

@@ -155,6 +155,7 @@ pub struct Limits {
     request_timeout: Duration,
     concurrency: usize,
     cache_ttl: Duration,
+    max_rps: Option<u32>,
     retry: RetryPolicy,
 }
 
@@ -170,6 +171,10 @@ impl Limits {
     /// How long a warm engine trusts a group resolution (zero: not at all).
     pub fn cache_ttl(&self) -> Duration {
         self.cache_ttl
+    }
+    /// Most requests per second this process sends (`LCM_MAX_RPS`), if capped.
+    pub fn max_rps(&self) -> Option<u32> {
+        self.max_rps
     }
     /// Retry policy.
     pub fn retry(&self) -> RetryPolicy {
@@ -300,6 +305,13 @@ impl Values {
         }
     }
 
+    fn optional_count(&mut self, key: Key) -> Option<u64> {
+        match self.take(key) {
+            Some(Value::Count(n)) => Some(n),
+            _ => None,
+        }
+    }
+
     fn endpoint(&mut self, key: Key) -> String {
         match self.take(key) {
             Some(Value::Endpoint(url)) => url,
@@ -379,6 +391,7 @@ impl Values {
                 request_timeout: Duration::from_millis(self.count(Key::RequestTimeoutMs)),
                 concurrency: self.count(Key::Concurrency) as usize,
                 cache_ttl: Duration::from_secs(self.count(Key::CacheTtlSeconds)),
+                max_rps: self.optional_count(Key::MaxRps).map(|n| n as u32),
                 retry: RetryPolicy::default(),
             },
         }

@@ -46,6 +46,8 @@ pub enum Key {
     Concurrency,
     /// `LCM_CACHE_TTL_SECONDS`
     CacheTtlSeconds,
+    /// `LCM_MAX_RPS`
+    MaxRps,
 }
 
 /// What a setting governs. Each class is one part of [`crate::Config`], and
@@ -147,7 +149,7 @@ use Class::{Credential, Endpoint, Limit, Safety};
 use Presence::{Optional, Required};
 
 /// Every setting, in documentation order (the order of [`Key`]).
-pub const SETTINGS: [Setting; 19] = [
+pub const SETTINGS: [Setting; 20] = [
     setting(
         Key::ScimUrl,
         ["LCM_SCIM_URL", "scim_url", "scimUrl"],
@@ -299,6 +301,14 @@ pub const SETTINGS: [Setting; 19] = [
         Kind::Count { min: 0, max: 86_400 },
         Presence::Default("300"),
         "how long one engine (a warm Lambda, a wasm instance, a CLI batch) trusts a group it resolved; 0 disables the cache",
+    ),
+    setting(
+        Key::MaxRps,
+        ["LCM_MAX_RPS", "max_rps", "maxRps"],
+        Limit,
+        Kind::Count { min: 1, max: 10_000 },
+        Optional,
+        "most requests per second the process sends to Atlassian, whatever the server allows",
     ),
 ];
 

@@ -3,12 +3,13 @@
 //! credential, body), a recorder keeps the tally and the dry-run plan, and
 //! [`give_up`] decides — purely — what a request comes to when the retry
 //! policy stops. [`Transport`] only runs the loop: deadline, in-flight bound,
-//! timeout, retry waits.
+//! the process's [`RateLimiter`], timeout, retry waits.
 
 pub mod body;
 pub mod give_up;
 mod in_flight;
 pub mod listing;
+pub mod rate_limit;
 mod recorder;
 pub mod request;
 pub mod response;
@@ -28,6 +29,7 @@ use in_flight::InFlight;
 use recorder::Recorder;
 
 pub use listing::ListingCap;
+pub use rate_limit::RateLimiter;
 pub use request::{segment, ApiRequest, Kind};
 pub use response::{expect_json, ApiError, ApiResponse, Sent};
 
@@ -49,6 +51,7 @@ pub struct Transport {
     options: RunOptions,
     recorder: Recorder,
     in_flight: InFlight,
+    limiter: Arc<RateLimiter>,
     jitter: Mutex<Jitter>,
     listing_cap: ListingCap,
 }
@@ -61,6 +64,7 @@ impl Transport {
         let seed = host.clock.now_ms() ^ 0xA5A5_5A5A_DEAD_BEEF;
         Transport {
             in_flight: InFlight::new(config.limits().concurrency()),
+            limiter: Arc::new(RateLimiter::new(config.limits().max_rps())),
             host,
             config,
             options,
@@ -68,6 +72,14 @@ impl Transport {
             jitter: Mutex::new(Jitter::new(seed)),
             listing_cap: ListingCap::default(),
         }
+    }
+
+    /// The same transport pacing through `limiter`, shared with other calls
+    /// (the engine passes its own, so all its calls share one). Without
+    /// this, a transport has a limiter of its own.
+    pub fn with_rate_limiter(mut self, limiter: Arc<RateLimiter>) -> Self {
+        self.limiter = limiter;
+        self
     }
 
     /// The same transport with another bound on listings (tests set a small one).
@@ -145,9 +157,20 @@ impl Transport {
             if self.options.deadline_ms.is_some_and(|d| self.now_ms() >= d) {
                 return Err(give_up::out_of_time(attempt));
             }
+            let slot = self.in_flight.enter().await;
+            if !self.pace().await {
+                return Err(give_up::out_of_time(attempt));
+            }
             attempt += 1;
             self.recorder.sent(attempt);
             let result = self.attempt(req).await;
+            // The place is freed before any retry wait, which needs none.
+            drop(slot);
+            if let Ok(resp) = &result {
+                let now = self.now_ms();
+                self.limiter
+                    .observe(now, resp.status().as_u16(), resp.headers());
+            }
             let signal = give_up::signal(&result);
             let decision = if give_up::may_retry(req.kind, signal) && !give_up::is_final(&result) {
                 let draw = self.jitter.lock().expect("jitter lock").next_unit();
@@ -166,11 +189,16 @@ impl Transport {
         }
     }
 
-    /// One exchange, within the in-flight bound and the request timeout. The
-    /// place in flight is taken here, before the request is built: the seam
-    /// where a shared rate limiter would also be asked.
+    /// Waits for the rate limiter's place, with a place in flight already
+    /// held so the request goes the moment its place comes; `false` when that
+    /// wait would reach the call's deadline.
+    async fn pace(&self) -> bool {
+        let wait = self.limiter.reserve(self.now_ms());
+        wait.is_zero() || self.pause(wait).await
+    }
+
+    /// One exchange, within the request timeout.
     async fn attempt(&self, req: &ApiRequest) -> Result<HttpResponse, TransportError> {
-        let _slot = self.in_flight.enter().await;
         let request = request::build(&self.config, req)?;
         let timeout = self.config.limits().request_timeout();
         let call = self.host.http.execute(request);

@@ -157,18 +157,18 @@ fn rails() -> Vec<Rail> {
         },
         Rail {
             name: "replace that would drop a protected group",
-            settings: &[("LCM_PROTECTED_GROUPS", Some("engineering"))],
+            settings: &[("LCM_PROTECTED_GROUPS", Some("platform-team"))],
             input: event(
                 "mover",
                 ada(),
-                Some(json!({"groups": ["jira-software-users", "confluence-users", "platform-team"], "mode": "replace"})),
+                Some(json!({"groups": ["jira-software-users", "confluence-users", "engineering"], "mode": "replace"})),
             ),
             answer: Answer::Report {
                 exit: 0,
                 code: None,
             },
             calls: Calls::NoWrites,
-            step: Some(("group engineering", "remove_membership", "skipped")),
+            step: Some(("group platform-team", "remove_membership", "skipped")),
             groups: Some((ADA, &ADA_GROUPS)),
         },
         Rail {

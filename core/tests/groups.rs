@@ -1,6 +1,6 @@
 //! MANAGE_RELATIONSHIPS and CHECK against the emulator: routing between the
 //! Admin API and SCIM, groups missing in one system or both, names that match
-//! only when case is ignored, replace within scope, pagination.
+//! only when case is ignored, replace within scope, SCIM pagination.
 
 mod common;
 
@@ -289,7 +289,8 @@ async fn scim_listing_pages_through_every_user() {
     ids.dedup();
     assert_eq!((total, ids.len()), (236, 236)); // 6 demo users with SCIM records + 230
     assert_eq!(emu.requests().len(), 3, "three pages of 100");
-    // And the Admin search pages with cursors: a check counts every directory page the same way.
+    // A check reports the SCIM directory's `totalResults`, whatever the page size. (It
+    // reads Admin directories, one page here; Admin cursor paging is in admin_paging.rs.)
     let r = lcm
         .run(&Request::check(vec![]), RunOptions::default())
         .await;

@@ -160,7 +160,8 @@ class Pending:
             self.proc.kill()
             self.proc.communicate()
             raise
-        self.stack.seen.append(stdout)
+        # stderr too: `cargo lambda invoke` prints a function error (the runtime's error response) there.
+        self.stack.seen += [stdout, stderr]
         return Invoked(self.proc.returncode, stdout, stderr)
 
 
@@ -171,7 +172,7 @@ class Stack:
         self.function_pids: set[int] = set()
         self.emulator_info: dict = {}
         self.tokens: set[str] = set()  # every credential the function was ever given
-        self.seen: list[str] = []  # every response and queue message, for the secret scan
+        self.seen: list[str] = []  # every response, invoker stderr and queue message, for the secret scan
 
     # -- emulator -----------------------------------------------------------------------------
     def emulator_url(self, path: str) -> str:
@@ -245,7 +246,7 @@ class Stack:
                 return messages
             for m in batch:
                 messages.append(m)
-                self.seen.append(m["Body"])
+                self.seen.append(json.dumps(m))  # the body and the message attributes
                 self.sqs.delete_message(QueueUrl=self.queue_url, ReceiptHandle=m["ReceiptHandle"])
             wait = 1
 
@@ -261,6 +262,16 @@ class Stack:
                 except json.JSONDecodeError:
                     pass
         return lines
+
+    def invocation_lines(self) -> list[dict]:
+        """The function's one summary line per invocation, so far."""
+        return [l for l in self.function_log_lines() if l.get("message") == "invocation"]
+
+    def wait_for_invocation_lines(self, count: int, timeout: float = 30) -> list[dict]:
+        """Waits until the function has logged `count` invocation lines: an invocation's response can
+        reach the harness before its last log lines reach the log file."""
+        return wait_for(f"{count} invocation log lines", lambda: (lines := self.invocation_lines())
+                        and len(lines) >= count and lines, timeout)
 
     def note_function_pids(self):
         for line in self.function_log_lines():

@@ -236,21 +236,39 @@ def test_every_invocation_is_logged_and_measured(stack):
             assert isinstance(doc[metric], (int, float))
 
 
-def test_no_secret_was_ever_printed(stack):
+def test_no_secret_was_ever_printed(stack, rotated):
     # The function runs with RUST_LOG=debug (conftest.py). This test makes its own invocations
-    # (so it proves something alone), then scans everything the function and cargo lambda watch
-    # printed in the session, every response the harness received and every failure queue message.
+    # (so it proves something alone): a 401 and the credential refetch it causes (the `rotated`
+    # fixture), a success, failures queued with their message attributes, HTTP 200 and 400
+    # responses and a transient failure the runtime gets as an error. Once the function has logged
+    # every one of them, it scans everything the function and cargo lambda watch printed in the
+    # session, every response and invoker stderr the harness received and every failure queue
+    # message, for every credential the function was ever given (the rotated ones included).
+    before = len(stack.invocation_lines())
+    assert stack.invoke("apigw-v2-health.json").http()[0] == 200
     stack.invoke("eventbridge-joiner.json")
     stack.invoke("eventbridge-purge.json")
-    stack.invoke("apigw-v2-health.json")
+    stack.invoke("eventbridge-invalid-email.json")
     stack.invoke("apigw-v2-bad-request.json")
-    stack.drain_queue(wait=1)
+    stack.emulator_call("PUT", "/__emulator/faults", {"rate503": 1.0})
+    try:
+        transient = stack.invoke("eventbridge-mover.json")
+    finally:
+        stack.emulator_call("DELETE", "/__emulator/faults")
+    assert transient.rc != 0, transient.stdout
+    logged = stack.wait_for_invocation_lines(before + 6)
+    assert any(l.get("credentials_refreshed") is True for l in logged[before:]), "no 401 refetch was logged"
+    queued = stack.drain_queue(wait=1)
+    assert len(queued) == 2 and all(m.get("MessageAttributes") for m in queued), queued
     output = stack.all_function_output()
     assert len(output) > 1000, "the function printed almost nothing: the scan would prove nothing"
-    assert any(l.get("level") == "DEBUG" for l in stack.function_log_lines()), "RUST_LOG=debug is not in effect"
+    debug = [l for l in stack.function_log_lines() if l.get("level") == "DEBUG"]
+    assert debug, "RUST_LOG=debug is not in effect"
+    assert any(str(l.get("target", "")).startswith("aws_") for l in debug), "the SDKs' debug lines are missing"
     responses = "\n".join(stack.seen)
-    assert '"failure_queued"' in responses and '"invalid_input"' in responses, "responses were not kept"
-    assert len(stack.tokens) >= 2
+    for kept in ('"failure_queued"', '"invalid_input"', '"MessageAttributes"', "Lcm.TransientFailure"):
+        assert kept in responses, f"{kept} is missing: responses, invoker stderr or queue messages were not kept"
+    assert len(stack.tokens) >= 4 and set(rotated) <= stack.tokens
     for token in stack.tokens:
         assert token not in output, "a credential appeared in the function's output"
-        assert token not in responses, "a credential appeared in a response or a failure queue message"
+        assert token not in responses, "a credential appeared in a response, invoker stderr or a failure queue message"

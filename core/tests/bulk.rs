@@ -7,6 +7,7 @@ mod common;
 
 use atlassian_emulator::{sequential_round_trips, Emulator, Faults, ScriptedFault};
 use atlassian_lcm::bulk::{self, BulkItem, BulkOptions, BulkSummary, Finished};
+use atlassian_lcm::config::Key;
 use atlassian_lcm::{parse_request, ErrorCode, Lcm, Outcome, Report};
 use common::*;
 use serde_json::{json, Value};
@@ -109,9 +110,11 @@ async fn one_workers_events_run_in_input_order_while_workers_overlap() {
 
 /// Sequential round trips of four joiners for four workers, `workers` at a time.
 async fn four_joiners(workers: usize) -> (usize, u64) {
-    let (emu, lcm) = demo(&[]).await;
+    // Without the group cache, so that one at a time does the same work as
+    // all at once (with it, later joiners skip the look-ups the first made).
+    let (emu, lcm) = demo(&[(Key::CacheTtlSeconds, "0")]).await;
     emu.set_faults(Faults {
-        latency_ms: 20,
+        latency_ms: 60,
         ..Faults::default()
     });
     let events: Vec<Value> = (1..=4).map(|n| joiner(n, 9)).collect();
@@ -125,9 +128,9 @@ async fn four_joiners(workers: usize) -> (usize, u64) {
 
 #[tokio::test]
 async fn different_workers_run_concurrently_up_to_the_bound() {
-    let (emu, lcm) = demo(&[]).await;
+    let (emu, lcm) = demo(&[(Key::CacheTtlSeconds, "0")]).await;
     emu.set_faults(Faults {
-        latency_ms: 20,
+        latency_ms: 60,
         ..Faults::default()
     });
     let r = run(&lcm, &joiner(1, 9)).await;

@@ -96,90 +96,8 @@ fn entry<'p>(plan: &'p Plan, hr: &str) -> &'p PlanEntry {
 fn every_kind_of_drift_is_planned() {
     let (roster, directory) = fixture();
     let plan = plan(&roster, &directory, &Scope::new(None, &roster));
-
-    let new = entry(&plan, "E1");
-    assert_eq!(
-        (new.action, new.add.as_slice()),
-        (
-            PlanAction::Create,
-            &["eng".to_string(), "jira-users".to_string()][..]
-        )
-    );
-
-    let gone = entry(&plan, "E2");
-    assert_eq!(gone.action, PlanAction::Deprovision);
-    assert_eq!(
-        gone.remove,
-        ["confluence-users", "eng"],
-        "every membership, out of scope too"
-    );
-
-    let retitled = entry(&plan, "E3");
-    assert_eq!(retitled.action, PlanAction::Update);
-    assert_eq!(retitled.changes.len(), 1);
-    assert_eq!(
-        (
-            retitled.changes[0].path.as_str(),
-            retitled.changes[0].before.as_deref(),
-            retitled.changes[0].after.as_str()
-        ),
-        ("title", Some("Engineer"), "Staff Engineer")
-    );
-
-    let moved = entry(&plan, "E4");
-    assert_eq!(
-        (moved.add.as_slice(), moved.remove.as_slice()),
-        (&["ops".to_string()][..], &["eng".to_string()][..])
-    );
-    assert!(
-        moved.changes.is_empty(),
-        "confluence-users is out of scope: untouched"
-    );
-
-    let dropped = entry(&plan, "E5");
-    assert_eq!(dropped.remove, ["jira-users"]);
-
-    let unclaimed = entry(&plan, "E6");
-    assert_eq!(unclaimed.action, PlanAction::Update);
-    assert_eq!(
-        unclaimed
-            .changes
-            .iter()
-            .map(|c| c.path.as_str())
-            .collect::<Vec<_>>(),
-        ["externalId"],
-        "adopted; the e-mail matches without case"
-    );
-
-    let okta = entry(&plan, "E7");
-    assert_eq!(okta.action, PlanAction::Skip);
-    assert!(okta.reason.as_deref().unwrap().contains("00u-okta"));
-    assert!(
-        okta.add.is_empty(),
-        "another provisioner's user gets nothing"
-    );
-
-    let same = entry(&plan, "E8");
-    assert_eq!(
-        same.action,
-        PlanAction::Unchanged,
-        "site-admins is out of scope: {same:?}"
-    );
-    assert_eq!(
-        entry(&plan, "E9").action,
-        PlanAction::Unchanged,
-        "nobody to deprovision"
-    );
-
-    assert_eq!(plan.orphans.len(), 1);
-    assert_eq!(
-        (
-            plan.orphans[0].email.as_str(),
-            plan.orphans[0].scim_user_id.as_str()
-        ),
-        ("contractor@example.com", "u99")
-    );
-
+    check_hires_leavers_and_changes(&plan);
+    check_ownership_scope_and_orphans(&plan);
     assert_eq!(
         plan.summary(),
         Summary {
@@ -192,6 +110,93 @@ fn every_kind_of_drift_is_planned() {
             unchanged: 2,
             skipped: 1,
         }
+    );
+}
+
+fn check_hires_leavers_and_changes(plan: &Plan) {
+    let new = entry(plan, "E1");
+    assert_eq!(
+        (new.action, new.add.as_slice()),
+        (
+            PlanAction::Create,
+            &["eng".to_string(), "jira-users".to_string()][..]
+        )
+    );
+
+    let gone = entry(plan, "E2");
+    assert_eq!(gone.action, PlanAction::Deprovision);
+    assert_eq!(
+        gone.remove,
+        ["confluence-users", "eng"],
+        "every membership, out of scope too"
+    );
+
+    let retitled = entry(plan, "E3");
+    assert_eq!(retitled.action, PlanAction::Update);
+    assert_eq!(retitled.changes.len(), 1);
+    assert_eq!(
+        (
+            retitled.changes[0].path.as_str(),
+            retitled.changes[0].before.as_deref(),
+            retitled.changes[0].after.as_str()
+        ),
+        ("title", Some("Engineer"), "Staff Engineer")
+    );
+
+    let moved = entry(plan, "E4");
+    assert_eq!(
+        (moved.add.as_slice(), moved.remove.as_slice()),
+        (&["ops".to_string()][..], &["eng".to_string()][..])
+    );
+    assert!(
+        moved.changes.is_empty(),
+        "confluence-users is out of scope: untouched"
+    );
+
+    let dropped = entry(plan, "E5");
+    assert_eq!(dropped.remove, ["jira-users"]);
+
+    let unclaimed = entry(plan, "E6");
+    assert_eq!(unclaimed.action, PlanAction::Update);
+    assert_eq!(
+        unclaimed
+            .changes
+            .iter()
+            .map(|c| c.path.as_str())
+            .collect::<Vec<_>>(),
+        ["externalId"],
+        "adopted; the e-mail matches without case"
+    );
+}
+
+fn check_ownership_scope_and_orphans(plan: &Plan) {
+    let okta = entry(plan, "E7");
+    assert_eq!(okta.action, PlanAction::Skip);
+    assert!(okta.reason.as_deref().unwrap().contains("00u-okta"));
+    assert!(
+        okta.add.is_empty(),
+        "another provisioner's user gets nothing"
+    );
+
+    let same = entry(plan, "E8");
+    assert_eq!(
+        same.action,
+        PlanAction::Unchanged,
+        "site-admins is out of scope: {same:?}"
+    );
+    assert_eq!(
+        entry(plan, "E9").action,
+        PlanAction::Unchanged,
+        "nobody to deprovision"
+    );
+
+    assert_eq!(plan.orphans.len(), 1);
+    assert_eq!(
+        (
+            plan.orphans[0].email.as_str(),
+            plan.orphans[0].scim_user_id.as_str()
+        ),
+        ("contractor@example.com", "u99")
     );
 }
 

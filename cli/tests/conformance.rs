@@ -304,36 +304,32 @@ fn negative_controls(proxies: &[Prism; 3], logged: &[Vec<String>], emulator: &Em
     );
 }
 
-#[test]
-fn every_request_validates_against_atlassians_openapi_documents() {
-    let specs = specs_dir();
-    if !specs.join("organizations.json").exists() {
-        let why = format!(
-            "SKIPPED conformance: {} is absent (it sits beside the repository in CI; a fresh clone has no copy of Atlassian's documents)",
-            specs.display()
-        );
-        // CI always has the documents: a skip there would hide that nothing was validated.
-        assert!(
-            std::env::var("CI").as_deref() != Ok("true"),
-            "{why}; under CI=true this is a failure"
-        );
-        eprintln!("{why}");
-        // scripts/test lists this file's contents in its closing summary, so
-        // the skip is seen where the suite's result is read.
-        let marker =
-            std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("skipped-conformance.txt");
-        std::fs::write(marker, format!("{why}\n")).expect("skip marker written");
-        return;
+/// Whether the test must skip because Atlassian's documents are absent; a
+/// skip says so on stderr and in a marker file.
+fn skipped_without_specs(specs: &Path) -> bool {
+    if specs.join("organizations.json").exists() {
+        return false;
     }
-    let prism = prism_bin();
-    assert!(
-        prism.exists(),
-        "Prism is not installed at {}: run scripts/test, or `npm ci` in tests/conformance",
-        prism.display()
+    let why = format!(
+        "SKIPPED conformance: {} is absent (it sits beside the repository in CI; a fresh clone has no copy of Atlassian's documents)",
+        specs.display()
     );
+    // CI always has the documents: a skip there would hide that nothing was validated.
+    assert!(
+        std::env::var("CI").as_deref() != Ok("true"),
+        "{why}; under CI=true this is a failure"
+    );
+    eprintln!("{why}");
+    // scripts/test lists this file's contents in its closing summary, so
+    // the skip is seen where the suite's result is read.
+    let marker = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("skipped-conformance.txt");
+    std::fs::write(marker, format!("{why}\n")).expect("skip marker written");
+    true
+}
 
-    let tmp = std::env::temp_dir().join(format!("lcm-conformance-{}", std::process::id()));
-    std::fs::create_dir_all(&tmp).unwrap();
+/// Writes the patched copy of each document into `tmp`.
+fn write_patched_specs(specs: &Path, tmp: &Path) {
+    std::fs::create_dir_all(tmp).unwrap();
     for name in [
         "organizations.json",
         "user-management.json",
@@ -347,31 +343,36 @@ fn every_request_validates_against_atlassians_openapi_documents() {
         )
         .unwrap();
     }
+}
 
-    let runtime = tokio::runtime::Runtime::new().unwrap();
-    let emulator = runtime.block_on(Emulator::start(Seed::demo())).unwrap();
-    let upstream = emulator.base_url();
-    let proxies = [
+/// One proxy per document, in the order `lcm_env` and `negative_controls`
+/// index them: SCIM, Admin, user management.
+fn start_proxies(prism: &Path, tmp: &Path, upstream: &str) -> [Prism; 3] {
+    [
         Prism::start(
-            &prism,
+            prism,
             "user-provisioning",
             &tmp.join("user-provisioning.json"),
-            &upstream,
+            upstream,
         ),
         Prism::start(
-            &prism,
+            prism,
             "organizations",
             &tmp.join("organizations.json"),
-            &upstream,
+            upstream,
         ),
         Prism::start(
-            &prism,
+            prism,
             "user-management",
             &tmp.join("user-management.json"),
-            &upstream,
+            upstream,
         ),
-    ];
-    let env = [
+    ]
+}
+
+/// The settings that point `lcm` at the proxies rather than the emulator.
+fn lcm_env(proxies: &[Prism; 3], emulator: &Emulator) -> [(&'static str, String); 9] {
+    [
         (
             "LCM_SCIM_URL",
             format!(
@@ -394,15 +395,20 @@ fn every_request_validates_against_atlassians_openapi_documents() {
         ("LCM_ALLOW_CUSTOM_ENDPOINTS", "true".into()),
         ("LCM_ALLOW_DELETE", "true".into()),
         ("LCM_DELETE_ACCOUNTS", "true".into()),
-    ];
+    ]
+}
 
+/// The `lcm` commands and their input: Hedy's whole lifecycle, with a check,
+/// plans, an Admin-only leaver and an identity sync, so every kind of request
+/// the client sends passes a proxy.
+fn lifecycle_calls() -> Vec<(&'static str, Value)> {
     let hedy = json!({"hrId": "E2001", "workEmail": "hedy.lamarr@example.com", "givenName": "Hedy", "familyName": "Lamarr",
                       "displayName": "Hedy Lamarr", "title": "Engineer", "department": "Platform", "organization": "Example",
                       "timezone": "Europe/Vienna", "preferredLanguage": "de-AT"});
     let mut moved = hedy.clone();
     moved["title"] = json!("Senior Engineer");
     let id = json!({"hrId": "E2001", "workEmail": "hedy.lamarr@example.com"});
-    let calls: Vec<(&str, Value)> = vec![
+    vec![
         (
             "check",
             json!(["jira-software-users", "engineering", "contractors"]),
@@ -459,7 +465,12 @@ fn every_request_validates_against_atlassians_openapi_documents() {
             "run",
             json!({"action": "SYNC_IDENTITIES", "worker": {"hrId": "E1010", "workEmail": "alan.turing@example.com", "displayName": "Alan Turing"}}),
         ),
-    ];
+    ]
+}
+
+/// Runs each call through the `lcm` binary and returns the failed ones; a call
+/// that reached no API at all fails the test at once, as it proves nothing.
+fn run_calls(env: &[(&str, String)], tmp: &Path, calls: &[(&str, Value)]) -> Vec<String> {
     let lcm = env!("CARGO_BIN_EXE_lcm");
     let mut failures = Vec::new();
     // The environment is cleared (no HOME), so the run's ledger is a file of its own.
@@ -500,6 +511,30 @@ fn every_request_validates_against_atlassians_openapi_documents() {
             "lcm {command} #{i} made no call: {report}"
         );
     }
+    failures
+}
+
+#[test]
+fn every_request_validates_against_atlassians_openapi_documents() {
+    let specs = specs_dir();
+    if skipped_without_specs(&specs) {
+        return;
+    }
+    let prism = prism_bin();
+    assert!(
+        prism.exists(),
+        "Prism is not installed at {}: run scripts/test, or `npm ci` in tests/conformance",
+        prism.display()
+    );
+
+    let tmp = std::env::temp_dir().join(format!("lcm-conformance-{}", std::process::id()));
+    write_patched_specs(&specs, &tmp);
+
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let emulator = runtime.block_on(Emulator::start(Seed::demo())).unwrap();
+    let proxies = start_proxies(&prism, &tmp, &emulator.base_url());
+    let env = lcm_env(&proxies, &emulator);
+    let failures = run_calls(&env, &tmp, &lifecycle_calls());
     let state = emulator.state();
     let hedy = state
         .user("hedy.lamarr@example.com")

@@ -102,10 +102,14 @@ fn newcomer() -> Value {
 }
 
 fn rails() -> Vec<Rail> {
-    let mut bad_email = newcomer();
-    bad_email["workEmail"] = json!("hedy.example.com");
-    let mut unknown_field = newcomer();
-    unknown_field["givenNam"] = json!("Hedy");
+    let mut rails = report_rails();
+    rails.extend(refusal_rails());
+    rails
+}
+
+/// Rails `lcm` enforces once the event is accepted, so the answer is a
+/// report.
+fn report_rails() -> Vec<Rail> {
     vec![
         Rail {
             name: "purge without LCM_ALLOW_DELETE",
@@ -125,7 +129,9 @@ fn rails() -> Vec<Rail> {
             input: event(
                 "mover",
                 ada(),
-                Some(json!({"groups": ["jira-software-users", "confluence-users", "engineering"], "mode": "remove"})),
+                Some(
+                    json!({"groups": ["jira-software-users", "confluence-users", "engineering"], "mode": "remove"}),
+                ),
             ),
             answer: Answer::Report {
                 exit: 1,
@@ -161,7 +167,9 @@ fn rails() -> Vec<Rail> {
             input: event(
                 "mover",
                 ada(),
-                Some(json!({"groups": ["jira-software-users", "confluence-users", "engineering"], "mode": "replace"})),
+                Some(
+                    json!({"groups": ["jira-software-users", "confluence-users", "engineering"], "mode": "replace"}),
+                ),
             ),
             answer: Answer::Report {
                 exit: 0,
@@ -187,6 +195,17 @@ fn rails() -> Vec<Rail> {
             step: Some(("group payroll-admins", "add_membership", "failed")),
             groups: Some((GRACE, &["engineering", "jira-software-users"])),
         },
+    ]
+}
+
+/// Rails that stop `lcm` before it sends anything: bad configuration or
+/// bad input.
+fn refusal_rails() -> Vec<Rail> {
+    let mut bad_email = newcomer();
+    bad_email["workEmail"] = json!("hedy.example.com");
+    let mut unknown_field = newcomer();
+    unknown_field["givenNam"] = json!("Hedy");
+    vec![
         Rail {
             name: "custom endpoints without LCM_ALLOW_CUSTOM_ENDPOINTS",
             settings: &[("LCM_ALLOW_CUSTOM_ENDPOINTS", None)],

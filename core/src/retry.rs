@@ -206,7 +206,7 @@ mod tests {
 
     const NOW: u64 = 1_764_493_200_000; // 2025-11-30T09:00:00Z
 
-    fn resp(status: u16) -> Attempt<'static> {
+    const fn resp(status: u16) -> Attempt<'static> {
         Attempt::Response {
             status,
             retry_after: None,
@@ -214,196 +214,208 @@ mod tests {
         }
     }
 
+    // (name, attempt, outcome, deadline, jitter draw, expected decision)
+    type Case = (
+        &'static str,
+        u32,
+        Attempt<'static>,
+        Option<u64>,
+        f64,
+        Decision,
+    );
+
+    const fn wait(ms: u64) -> Decision {
+        Decision::RetryAfter(Duration::from_millis(ms))
+    }
+
+    // A `const` rather than a function so the table can grow without the
+    // test growing; every row is still checked by `decision_table`.
+    const DECISIONS: &[Case] = &[
+        (
+            "200 is final",
+            1,
+            resp(200),
+            None,
+            0.5,
+            Decision::Stop(GiveUp::NotRetryable),
+        ),
+        (
+            "404 is final",
+            1,
+            resp(404),
+            None,
+            0.5,
+            Decision::Stop(GiveUp::NotRetryable),
+        ),
+        (
+            "409 is final",
+            1,
+            resp(409),
+            None,
+            0.5,
+            Decision::Stop(GiveUp::NotRetryable),
+        ),
+        (
+            "401 is final",
+            1,
+            resp(401),
+            None,
+            0.5,
+            Decision::Stop(GiveUp::NotRetryable),
+        ),
+        (
+            "500 backs off, full jitter of 500ms",
+            1,
+            resp(500),
+            None,
+            0.5,
+            wait(250),
+        ),
+        ("502 retried", 1, resp(502), None, 1.0, wait(500)),
+        ("504 retried", 1, resp(504), None, 0.0, wait(0)),
+        (
+            "third attempt doubles twice",
+            3,
+            resp(503),
+            None,
+            1.0,
+            wait(2000),
+        ),
+        // 500 ms doubled four times is 8 s; the 5 s cap wins.
+        ("capped at max_delay", 5, resp(503), None, 1.0, wait(5000)),
+        (
+            "transport retried",
+            2,
+            Attempt::Transport,
+            None,
+            1.0,
+            wait(1000),
+        ),
+        (
+            "attempts exhausted",
+            6,
+            resp(503),
+            None,
+            0.5,
+            Decision::Stop(GiveUp::AttemptsExhausted),
+        ),
+        (
+            "Retry-After seconds wins",
+            1,
+            Attempt::Response {
+                status: 429,
+                retry_after: Some("7"),
+                rate_limit_reset: Some("2025-11-30T09:01:00Z"),
+            },
+            None,
+            0.5,
+            wait(7000),
+        ),
+        (
+            "Retry-After HTTP date",
+            1,
+            Attempt::Response {
+                status: 503,
+                retry_after: Some("Sun, 30 Nov 2025 09:00:03 GMT"),
+                rate_limit_reset: None,
+            },
+            None,
+            0.5,
+            wait(3000),
+        ),
+        (
+            "X-RateLimit-Reset ISO time",
+            1,
+            Attempt::Response {
+                status: 429,
+                retry_after: None,
+                rate_limit_reset: Some("2025-11-30T09:00:04Z"),
+            },
+            None,
+            0.5,
+            wait(4000),
+        ),
+        (
+            "X-RateLimit-Reset in the past waits 0",
+            1,
+            Attempt::Response {
+                status: 429,
+                retry_after: None,
+                rate_limit_reset: Some("2025-11-30T08:00:00Z"),
+            },
+            None,
+            0.5,
+            wait(0),
+        ),
+        (
+            "X-RateLimit-Reset epoch seconds",
+            1,
+            Attempt::Response {
+                status: 429,
+                retry_after: None,
+                rate_limit_reset: Some("1764493202"),
+            },
+            None,
+            0.5,
+            wait(2000),
+        ),
+        (
+            "garbage headers fall back to backoff",
+            1,
+            Attempt::Response {
+                status: 429,
+                retry_after: Some("soon"),
+                rate_limit_reset: Some("later"),
+            },
+            None,
+            1.0,
+            wait(500),
+        ),
+        (
+            "deadline too close",
+            1,
+            Attempt::Response {
+                status: 429,
+                retry_after: Some("5"),
+                rate_limit_reset: None,
+            },
+            Some(NOW + 4_000),
+            0.5,
+            Decision::Stop(GiveUp::Deadline),
+        ),
+        (
+            "deadline far enough",
+            1,
+            Attempt::Response {
+                status: 429,
+                retry_after: Some("5"),
+                rate_limit_reset: None,
+            },
+            Some(NOW + 60_000),
+            0.5,
+            wait(5000),
+        ),
+        (
+            "server delay too long",
+            1,
+            Attempt::Response {
+                status: 429,
+                retry_after: Some("3600"),
+                rate_limit_reset: None,
+            },
+            None,
+            0.5,
+            Decision::Stop(GiveUp::ServerDelayTooLong),
+        ),
+    ];
+
     #[test]
     fn decision_table() {
-        let p = RetryPolicy::default();
-        let s = |ms: u64| Decision::RetryAfter(Duration::from_millis(ms));
-        #[rustfmt::skip]
-        // (name, attempt, outcome, deadline, jitter draw, expected decision)
-        type Case<'a> = (&'a str, u32, Attempt<'a>, Option<u64>, f64, Decision);
-        let cases: Vec<Case<'_>> = vec![
-            (
-                "200 is final",
-                1,
-                resp(200),
-                None,
-                0.5,
-                Decision::Stop(GiveUp::NotRetryable),
-            ),
-            (
-                "404 is final",
-                1,
-                resp(404),
-                None,
-                0.5,
-                Decision::Stop(GiveUp::NotRetryable),
-            ),
-            (
-                "409 is final",
-                1,
-                resp(409),
-                None,
-                0.5,
-                Decision::Stop(GiveUp::NotRetryable),
-            ),
-            (
-                "401 is final",
-                1,
-                resp(401),
-                None,
-                0.5,
-                Decision::Stop(GiveUp::NotRetryable),
-            ),
-            (
-                "500 backs off, full jitter of 500ms",
-                1,
-                resp(500),
-                None,
-                0.5,
-                s(250),
-            ),
-            ("502 retried", 1, resp(502), None, 1.0, s(500)),
-            ("504 retried", 1, resp(504), None, 0.0, s(0)),
-            (
-                "third attempt doubles twice",
-                3,
-                resp(503),
-                None,
-                1.0,
-                s(2000),
-            ),
-            // 500 ms doubled four times is 8 s; the 5 s cap wins.
-            ("capped at max_delay", 5, resp(503), None, 1.0, s(5000)),
-            (
-                "transport retried",
-                2,
-                Attempt::Transport,
-                None,
-                1.0,
-                s(1000),
-            ),
-            (
-                "attempts exhausted",
-                6,
-                resp(503),
-                None,
-                0.5,
-                Decision::Stop(GiveUp::AttemptsExhausted),
-            ),
-            (
-                "Retry-After seconds wins",
-                1,
-                Attempt::Response {
-                    status: 429,
-                    retry_after: Some("7"),
-                    rate_limit_reset: Some("2025-11-30T09:01:00Z"),
-                },
-                None,
-                0.5,
-                s(7000),
-            ),
-            (
-                "Retry-After HTTP date",
-                1,
-                Attempt::Response {
-                    status: 503,
-                    retry_after: Some("Sun, 30 Nov 2025 09:00:03 GMT"),
-                    rate_limit_reset: None,
-                },
-                None,
-                0.5,
-                s(3000),
-            ),
-            (
-                "X-RateLimit-Reset ISO time",
-                1,
-                Attempt::Response {
-                    status: 429,
-                    retry_after: None,
-                    rate_limit_reset: Some("2025-11-30T09:00:04Z"),
-                },
-                None,
-                0.5,
-                s(4000),
-            ),
-            (
-                "X-RateLimit-Reset in the past waits 0",
-                1,
-                Attempt::Response {
-                    status: 429,
-                    retry_after: None,
-                    rate_limit_reset: Some("2025-11-30T08:00:00Z"),
-                },
-                None,
-                0.5,
-                s(0),
-            ),
-            (
-                "X-RateLimit-Reset epoch seconds",
-                1,
-                Attempt::Response {
-                    status: 429,
-                    retry_after: None,
-                    rate_limit_reset: Some("1764493202"),
-                },
-                None,
-                0.5,
-                s(2000),
-            ),
-            (
-                "garbage headers fall back to backoff",
-                1,
-                Attempt::Response {
-                    status: 429,
-                    retry_after: Some("soon"),
-                    rate_limit_reset: Some("later"),
-                },
-                None,
-                1.0,
-                s(500),
-            ),
-            (
-                "deadline too close",
-                1,
-                Attempt::Response {
-                    status: 429,
-                    retry_after: Some("5"),
-                    rate_limit_reset: None,
-                },
-                Some(NOW + 4_000),
-                0.5,
-                Decision::Stop(GiveUp::Deadline),
-            ),
-            (
-                "deadline far enough",
-                1,
-                Attempt::Response {
-                    status: 429,
-                    retry_after: Some("5"),
-                    rate_limit_reset: None,
-                },
-                Some(NOW + 60_000),
-                0.5,
-                s(5000),
-            ),
-            (
-                "server delay too long",
-                1,
-                Attempt::Response {
-                    status: 429,
-                    retry_after: Some("3600"),
-                    rate_limit_reset: None,
-                },
-                None,
-                0.5,
-                Decision::Stop(GiveUp::ServerDelayTooLong),
-            ),
-        ];
         let p = RetryPolicy {
             max_delay: Duration::from_secs(5),
-            ..p
+            ..RetryPolicy::default()
         };
-        for (name, attempt, outcome, deadline, jitter, want) in cases {
+        for &(name, attempt, outcome, deadline, jitter, want) in DECISIONS {
             assert_eq!(
                 p.decide(attempt, outcome, NOW, deadline, jitter),
                 want,

@@ -3,14 +3,12 @@
 
 use super::groups::{self, Route};
 use super::{step, Ctx, StepExt};
+use crate::admin::directories::Directory;
 use crate::report::{StepStatus, System};
+use crate::transport::ApiError;
 
 /// Runs the check.
 pub(crate) async fn run(ctx: &Ctx, names: &[String]) {
-    let scim_target = format!(
-        "SCIM directory {}",
-        ctx.config().credentials().scim_directory_id()
-    );
     // A check asks Atlassian, never the warm cache (it is there to prove the
     // keys work), and leaves what it read in the cache for the calls after.
     let (scim_api, admin_api) = (ctx.scim(), ctx.admin());
@@ -21,6 +19,20 @@ pub(crate) async fn run(ctx: &Ctx, names: &[String]) {
     for name in names {
         ctx.cache.drop_group(name);
     }
+    record_scim(ctx, scim);
+    record_admin(ctx, admin);
+    groups::resolve(ctx, names).await;
+    for name in names {
+        record_route(ctx, name);
+    }
+}
+
+/// Records whether the SCIM API key works.
+fn record_scim(ctx: &Ctx, scim: Result<u32, ApiError>) {
+    let scim_target = format!(
+        "SCIM directory {}",
+        ctx.config().credentials().scim_directory_id()
+    );
     match scim {
         Ok(total) => ctx.record(
             step(
@@ -42,6 +54,11 @@ pub(crate) async fn run(ctx: &Ctx, names: &[String]) {
             .failed(&e),
         ),
     }
+}
+
+/// Records whether the organization API key works and which directories it
+/// sees; an organization with none is a failure, as nothing could be changed.
+fn record_admin(ctx: &Ctx, admin: Result<Vec<Directory>, ApiError>) {
     let org_target = format!("organization {}", ctx.config().credentials().org_id());
     match admin {
         Ok(dirs) if dirs.is_empty() => ctx.record(
@@ -53,19 +70,7 @@ pub(crate) async fn run(ctx: &Ctx, names: &[String]) {
                 }),
         ),
         Ok(dirs) => {
-            let ids: Vec<String> = dirs
-                .iter()
-                .map(|d| {
-                    format!(
-                        "{}{}",
-                        d.directory_id,
-                        d.name
-                            .as_ref()
-                            .map(|n| format!(" ({n})"))
-                            .unwrap_or_default()
-                    )
-                })
-                .collect();
+            let ids: Vec<String> = dirs.iter().map(directory_label).collect();
             ctx.record(
                 step(
                     &org_target,
@@ -90,20 +95,33 @@ pub(crate) async fn run(ctx: &Ctx, names: &[String]) {
             .failed(&e),
         ),
     }
-    groups::resolve(ctx, names).await;
-    for name in names {
-        let target = format!("group {name}");
-        match groups::get(ctx, name) {
-            Ok(g) => {
-                let how = match &g.route {
-                    Route::Admin { directory, .. } => format!("admin-managed: memberships change through the Admin API (directory {directory})"),
-                    Route::Scim { .. } => "synced from an identity provider: memberships change through SCIM".to_string(),
-                };
-                ctx.record(
-                    step(target, "resolve_group", StepStatus::Passed, how).via(g.route.system()),
-                );
-            }
-            Err(e) => ctx.record(step(target, "resolve_group", StepStatus::Failed, "").error(e)),
+}
+
+/// A directory as the report names it: its id, then its name if it has one.
+fn directory_label(d: &Directory) -> String {
+    format!(
+        "{}{}",
+        d.directory_id,
+        d.name
+            .as_ref()
+            .map(|n| format!(" ({n})"))
+            .unwrap_or_default()
+    )
+}
+
+/// Records through which system the group `name` would be changed.
+fn record_route(ctx: &Ctx, name: &str) {
+    let target = format!("group {name}");
+    match groups::get(ctx, name) {
+        Ok(g) => {
+            let how = match &g.route {
+                Route::Admin { directory, .. } => format!("admin-managed: memberships change through the Admin API (directory {directory})"),
+                Route::Scim { .. } => "synced from an identity provider: memberships change through SCIM".to_string(),
+            };
+            ctx.record(
+                step(target, "resolve_group", StepStatus::Passed, how).via(g.route.system()),
+            );
         }
+        Err(e) => ctx.record(step(target, "resolve_group", StepStatus::Failed, "").error(e)),
     }
 }

@@ -20,7 +20,7 @@
 //!
 //! Nothing here logs or returns a credential: errors name settings, never values.
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 use atlassian_lcm::clock::SystemClock;
@@ -28,6 +28,7 @@ use atlassian_lcm::config::{Class, FieldError, Key, Problem, Source};
 use atlassian_lcm::http::HttpClient;
 use atlassian_lcm::ledger::Ledger;
 use atlassian_lcm::native::TokioSleep;
+use atlassian_lcm::transport::RateLimiter;
 use atlassian_lcm::{Config, Lcm, RawConfig};
 use aws_sdk_secretsmanager::error::DisplayErrorContext;
 use tokio::sync::RwLock;
@@ -66,6 +67,12 @@ pub struct Credentials {
     http: Arc<dyn HttpClient>,
     ledger: Arc<dyn Ledger>,
     cache: RwLock<Option<Loaded>>,
+    /// The sandbox's one rate limiter, made with the first engine and handed
+    /// to every later one: a credential rotation must not forget the pace
+    /// Atlassian's limit has taught. (`LCM_MAX_RPS` is a limit, never in the
+    /// secret, so every engine would make the same one.) The group cache,
+    /// unlike the pace, starts afresh: new credentials may be another org's.
+    limiter: OnceLock<Arc<RateLimiter>>,
 }
 
 impl std::fmt::Debug for Credentials {
@@ -96,6 +103,7 @@ impl Credentials {
             http,
             ledger,
             cache: RwLock::new(None),
+            limiter: OnceLock::new(),
         }
     }
 
@@ -174,13 +182,18 @@ impl Credentials {
             }
         };
         let config = Config::from_raw(&raw)?;
+        let limiter = self
+            .limiter
+            .get_or_init(|| Arc::new(RateLimiter::new(config.limits().max_rps())))
+            .clone();
         let lcm = Lcm::new(
             config,
             self.http.clone(),
             Arc::new(TokioSleep),
             Arc::new(SystemClock),
         )
-        .with_ledger(self.ledger.clone());
+        .with_ledger(self.ledger.clone())
+        .with_rate_limiter(limiter);
         tracing::info!(
             generation,
             from_secret = self.source.is_some(),
@@ -284,6 +297,18 @@ mod tests {
         ("LCM_ADMIN_API_KEY", "admin-key-value"),
         ("LCM_SCIM_ORGANIZATION_ID", "org-1"),
     ];
+
+    #[tokio::test]
+    async fn a_reloaded_engine_keeps_the_sandboxs_rate_limiter() {
+        let creds = creds(env(&ENV), None, Duration::ZERO);
+        let first = creds.current().await.unwrap();
+        let second = creds.refresh(first.generation).await.unwrap();
+        assert_eq!(second.generation, first.generation + 1, "a new engine");
+        assert!(Arc::ptr_eq(
+            first.lcm.rate_limiter(),
+            second.lcm.rate_limiter()
+        ));
+    }
 
     #[tokio::test]
     async fn environment_only_configuration_is_built_once() {

@@ -1,22 +1,13 @@
 // Bad input and bad configuration reject with AtlassianLcmError and send
 // nothing; failures after that are reports. Also: the injectable fetch.
-import { after, before, beforeEach, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 
-import { startEmulator } from "./support/emulator.mjs";
+import { emulatorPerFile } from "./support/emulator.mjs";
 import { joiner, leaver } from "./support/fixtures.mjs";
 import { AtlassianLcm, rejection } from "./support/lcm.mjs";
 
-let emu;
-before(async () => {
-  emu = await startEmulator();
-});
-after(async () => {
-  await emu?.stop();
-});
-beforeEach(async () => {
-  await emu.reset();
-});
+const emu = emulatorPerFile();
 
 describe("bad input", () => {
   const cases = [

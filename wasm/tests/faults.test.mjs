@@ -1,22 +1,13 @@
 // Rate limits: an injected 429 storm is ridden out with the server's waits
 // (setTimeout), and a storm that never ends is reported, not thrown.
-import { after, before, beforeEach, test } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
 
-import { startEmulator } from "./support/emulator.mjs";
+import { emulatorPerFile } from "./support/emulator.mjs";
 import { joiner } from "./support/fixtures.mjs";
 import { AtlassianLcm } from "./support/lcm.mjs";
 
-let emu;
-before(async () => {
-  emu = await startEmulator();
-});
-after(async () => {
-  await emu?.stop();
-});
-beforeEach(async () => {
-  await emu.reset();
-});
+const emu = emulatorPerFile();
 
 test("a 429 storm is retried with Retry-After and X-RateLimit-Reset until the joiner succeeds", async () => {
   await emu.faults({

@@ -2,23 +2,14 @@
 // ledger is a report (not a throw) with nothing sent; two instances sharing a
 // ledger share the order; without one, every report warns that ordering holds
 // only within the instance; a bad ledger object is refused as invalid_config.
-import { after, before, beforeEach, test } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
 
-import { startEmulator } from "./support/emulator.mjs";
+import { emulatorPerFile } from "./support/emulator.mjs";
 import { leaver, mover } from "./support/fixtures.mjs";
 import { AtlassianLcm, rejection } from "./support/lcm.mjs";
 
-let emu;
-before(async () => {
-  emu = await startEmulator();
-});
-after(async () => {
-  await emu?.stop();
-});
-beforeEach(async () => {
-  await emu.reset();
-});
+const emu = emulatorPerFile();
 
 /** A ledger over a Map, as a host would write one over its own store. */
 function mapLedger() {

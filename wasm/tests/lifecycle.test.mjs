@@ -1,22 +1,13 @@
 // Joiner, mover, leaver, plan, check and the direct action methods, through the
 // built Node package against the emulator binary.
-import { after, before, beforeEach, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 
-import { startEmulator } from "./support/emulator.mjs";
+import { emulatorPerFile } from "./support/emulator.mjs";
 import { joiner, leaver, mover } from "./support/fixtures.mjs";
 import { AtlassianLcm } from "./support/lcm.mjs";
 
-let emu;
-before(async () => {
-  emu = await startEmulator();
-});
-after(async () => {
-  await emu?.stop();
-});
-beforeEach(async () => {
-  await emu.reset();
-});
+const emu = emulatorPerFile();
 
 const writes = (log) =>
   log.filter((r) => !["GET", "HEAD", "OPTIONS"].includes(r.method) && !r.path.endsWith("/search"));

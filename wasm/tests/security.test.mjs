@@ -4,26 +4,17 @@
 // exact error code and what the emulator saw: no request at all, or no
 // write. The CLI and Lambda hosts run the same table (cli/tests/security.rs,
 // tests/lambda/test_security.py).
-import { after, before, beforeEach, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 
-import { startEmulator } from "./support/emulator.mjs";
+import { emulatorPerFile } from "./support/emulator.mjs";
 import { AtlassianLcm, rejection } from "./support/lcm.mjs";
 
 const ADA = "ada.lovelace@example.com";
 const GRACE = "grace.hopper@example.com";
 const ADA_GROUPS = ["confluence-users", "engineering", "jira-software-users", "platform-team"];
 
-let emu;
-before(async () => {
-  emu = await startEmulator();
-});
-after(async () => {
-  await emu?.stop();
-});
-beforeEach(async () => {
-  await emu.reset();
-});
+const emu = emulatorPerFile();
 
 const event = (lifecycle, worker, access) => ({
   schemaVersion: "1",

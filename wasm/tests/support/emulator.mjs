@@ -2,6 +2,7 @@
 // control API. The binary is target/debug/atlassian-emulator (scripts/test-wasm
 // builds it) unless LCM_EMULATOR_BIN names another.
 import { spawn } from "node:child_process";
+import { after, before, beforeEach } from "node:test";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import path from "node:path";
@@ -89,4 +90,32 @@ export async function startEmulator(args = []) {
       clearTimeout(timer);
     },
   };
+}
+
+/**
+ * One emulator for the calling test file, started before its tests, reset to
+ * its seed before each one and stopped after them all. Returns a stand-in
+ * that forwards to the running emulator, so a file writes
+ * `const emu = emulatorPerFile();` and uses `emu` as the emulator itself.
+ */
+export function emulatorPerFile() {
+  let running;
+  before(async () => {
+    running = await startEmulator();
+  });
+  after(async () => {
+    await running?.stop();
+  });
+  beforeEach(async () => {
+    await running.reset();
+  });
+  return new Proxy(
+    {},
+    {
+      get(_, name) {
+        const value = running[name];
+        return typeof value === "function" ? value.bind(running) : value;
+      },
+    },
+  );
 }

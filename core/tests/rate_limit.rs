@@ -38,6 +38,12 @@ struct Bulk {
     missing_groups: usize,
     throttled: usize,
     requests: usize,
+    /// 429s and requests after the first two seconds: the opening burst
+    /// meets the limit before anything is known of it (80 joiners' first
+    /// look-ups alone are more than a second's budget); what the limiter
+    /// does shows after it.
+    later_throttled: usize,
+    later_requests: usize,
 }
 
 /// All joiners at once through one engine (so through one limiter).
@@ -79,12 +85,19 @@ async fn bulk(limiter: Option<Arc<RateLimiter>>) -> Bulk {
         .filter(|i| groups_of(&emu, &format!("bulk.{i}@example.com")).len() != 3)
         .count();
     let log = emu.requests();
+    let start = log.iter().map(|r| r.started_at_us).min().unwrap_or(0);
+    let later: Vec<_> = log
+        .iter()
+        .filter(|r| r.started_at_us >= start + 2_000_000)
+        .collect();
     Bulk {
         failed,
         duplicates,
         missing_groups,
         throttled: log.iter().filter(|r| r.status == 429).count(),
         requests: log.len(),
+        later_throttled: later.iter().filter(|r| r.status == 429).count(),
+        later_requests: later.len(),
     }
 }
 
@@ -101,11 +114,12 @@ async fn concurrent_joiners_under_a_rate_limit_succeed_with_few_429s() {
     // The first burst meets the limit before anything is known; after that
     // the limiter keeps requests from getting there.
     assert!(
-        paced.throttled * 10 <= paced.requests,
-        "{paced:?}: more than a tenth of the requests drew a 429"
+        paced.later_requests > 0 && paced.later_throttled * 10 <= paced.later_requests,
+        "{paced:?}: after the opening burst, more than a tenth of the requests drew a 429"
     );
+    // Both meet the opening burst alike; what differs is the rest.
     assert!(
-        unpaced.throttled >= 3 * paced.throttled.max(1),
+        unpaced.later_throttled >= 3 * paced.later_throttled.max(1),
         "paced {paced:?} vs unpaced {unpaced:?}"
     );
 }

@@ -105,7 +105,12 @@ async fn bulk(limiter: Option<Arc<RateLimiter>>) -> Bulk {
 async fn concurrent_joiners_under_a_rate_limit_succeed_with_few_429s() {
     let paced = bulk(None).await;
     let unpaced = bulk(Some(Arc::new(RateLimiter::unpaced()))).await;
-    println!("{JOINERS} joiners at {LIMIT} req/s: paced {paced:?}; unpaced {unpaced:?}");
+    for (name, b) in [("paced", &paced), ("unpaced", &unpaced)] {
+        println!(
+            "{JOINERS} joiners at {LIMIT} req/s, {name}: {} 429s in {} requests, {} in {} after the opening burst",
+            b.throttled, b.requests, b.later_throttled, b.later_requests
+        );
+    }
     assert_eq!(
         (paced.failed, paced.duplicates, paced.missing_groups),
         (0, 0, 0),

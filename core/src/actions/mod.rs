@@ -208,6 +208,18 @@ pub(crate) fn record_write(
             ..base
         },
         Ok(Sent::Response(resp)) if meaning.done.contains(&resp.status) => base.response(&resp),
+        // "Already so" after a retry may be our own earlier attempt, whose
+        // answer was lost after Atlassian applied it: the change happened,
+        // so the step is done, not "no change" (the fault campaign found a
+        // removal reported as no change that had in fact been made).
+        Ok(Sent::Response(resp)) if meaning.no_change.contains(&resp.status) && resp.attempts > 1 => Step {
+            detail: format!(
+                "{done_detail} (an earlier attempt went unanswered; Atlassian now says it is so, HTTP {})",
+                resp.status
+            ),
+            ..base
+        }
+        .response(&resp),
         Ok(Sent::Response(resp)) if meaning.no_change.contains(&resp.status) => Step {
             status: StepStatus::NoChange,
             detail: format!("already so (HTTP {})", resp.status),

@@ -541,16 +541,17 @@ async fn change_in_admin(
         Ok(Sent::Response(r)) if add && r.status == 409 => {
             match ctx.admin().find_user_by_id(&account).await {
                 Ok(Some(u)) if u.groups.iter().any(|x| &x.id == group) => {
-                    ctx.record(
-                        step(
-                            target,
-                            op,
-                            StepStatus::NoChange,
-                            "already a member (HTTP 409)",
+                    // After a retry the member may be our own earlier,
+                    // unanswered attempt: then the grant was made.
+                    let (status, detail) = if r.attempts > 1 {
+                        (
+                            StepStatus::Done,
+                            "a member now (HTTP 409 after an earlier attempt went unanswered)",
                         )
-                        .via(system)
-                        .response(&r),
-                    );
+                    } else {
+                        (StepStatus::NoChange, "already a member (HTTP 409)")
+                    };
+                    ctx.record(step(target, op, status, detail).via(system).response(&r));
                     return Tried::Recorded(None);
                 }
                 _ => Ok(Sent::Response(r)),

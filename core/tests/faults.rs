@@ -24,6 +24,7 @@
 
 #[path = "faults/checks.rs"]
 mod checks;
+mod common;
 #[path = "faults/harness.rs"]
 mod harness;
 #[path = "faults/model.rs"]
@@ -41,7 +42,7 @@ use atlassian_emulator::{Emulator, Seed};
 use atlassian_lcm::clock::{Clock, SystemClock};
 use atlassian_lcm::config::{Key, RawValue, Source};
 use atlassian_lcm::testing::FakeClock;
-use atlassian_lcm::{Config, Lcm, RawConfig, Report, RunOptions};
+use atlassian_lcm::{Config, Lcm, Report, RunOptions};
 use checks::Verdict;
 use harness::{CampaignSleep, FaultyClient, Observed};
 use model::Person;
@@ -68,17 +69,15 @@ struct World {
     verbose: bool,
 }
 
+/// The emulator's settings (the shared test set-up's) with delete allowed,
+/// and the default retry policy: the campaign checks the real waits.
 fn config(emu: &Emulator) -> Config {
-    let mut raw = RawConfig::default();
-    let mut set = |k: Key, v: String| raw.set(k, RawValue::Text(v), Source::Host);
-    set(Key::ScimUrl, emu.scim_url());
-    set(Key::ScimToken, emu.scim_token());
-    set(Key::AdminApiKey, emu.admin_api_key());
-    set(Key::OrganizationId, emu.org_id());
-    set(Key::AdminBaseUrl, emu.admin_base_url());
-    set(Key::ApiBaseUrl, emu.api_base_url());
-    set(Key::AllowCustomEndpoints, "true".into());
-    set(Key::AllowDelete, "true".into());
+    let mut raw = common::raw_config(emu);
+    raw.set(
+        Key::AllowDelete,
+        RawValue::Text("true".into()),
+        Source::Host,
+    );
     Config::from_raw(&raw).expect("valid campaign config")
 }
 

@@ -13,7 +13,7 @@ use serde_json::{Map, Value};
 
 use super::timestamp::Timestamp;
 use super::validate::{check_groups, parse_worker, require_identity};
-use super::wire::WorkerWire;
+use super::wire::{member, WorkerWire};
 use super::InputError;
 use crate::worker::{Worker, ATTRIBUTES, IDENTITY_FIELDS};
 
@@ -190,7 +190,7 @@ fn check_known_fields(map: &Map<String, Value>) -> Result<(), InputError> {
                 .map(|name| format!("`{name}`"))
                 .collect();
             Err(InputError::new(
-                k.as_str(),
+                member("", k),
                 format!(
                     "unknown field `{k}`, expected one of {}",
                     expected.join(", ")

@@ -220,3 +220,25 @@ fn joiner_needs_a_name() {
     w.remove("familyName");
     assert_eq!(err(v).field, "worker.displayName");
 }
+
+/// Found by the `event` fuzz target: `{"": 1}` is valid JSON, and its
+/// refusal named the field as the empty string.
+#[test]
+fn an_empty_key_is_named_not_blank() {
+    for (text, field) in [
+        (r#"{"action":"CHECK","":1}"#, r#""""#),
+        (r#"{"":1,"lifecycle":"joiner"}"#, r#""""#),
+        (r#"{"action":"CHECK","options":{"":1}}"#, r#"options."""#),
+        (r#"{"lifecycle":"joiner","access":{"":1}}"#, r#"access."""#),
+        (
+            r#"{"schemaVersion":"1","eventId":"e1","lifecycle":"joiner","worker":{"":1}}"#,
+            r#"worker."""#,
+        ),
+    ] {
+        let e = parse_request_str(text).unwrap_err();
+        assert_eq!(e.field, field, "{text}");
+        assert!(e.message.contains("unknown field ``"), "{text}: {e}");
+    }
+    let line = serde_json::json!({"hrId": "E1", "workEmail": "a@example.com", "": 1});
+    assert_eq!(parse_roster_line(&line).unwrap_err().field, r#""""#);
+}

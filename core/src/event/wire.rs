@@ -64,7 +64,7 @@ impl WorkerWire {
                 },
             };
             *slot = serde_json::from_value(value)
-                .map_err(|e| InputError::new(format!("{at}.{key}"), e.to_string()))?;
+                .map_err(|e| InputError::new(member(at, &key), e.to_string()))?;
         }
         Ok(wire)
     }
@@ -83,7 +83,7 @@ fn unknown_field(key: &str, at: &str) -> InputError {
         .map(|name| format!("`{name}`"))
         .collect();
     InputError::new(
-        format!("{at}.{key}"),
+        member(at, key),
         format!(
             "unknown field `{key}`, expected one of {}",
             expected.join(", ")
@@ -119,7 +119,7 @@ pub(super) struct OptionsWire {
 /// Deserializes `value`, naming the field of the first error.
 pub(super) fn typed<T: serde::de::DeserializeOwned>(value: &Value) -> Result<T, InputError> {
     serde_path_to_error::deserialize(value).map_err(|e| {
-        let path = e.path().to_string();
+        let path = path_text(e.path());
         let inner = e.into_inner().to_string();
         // serde says "missing field `x`" at the parent; name the field itself.
         let field = match (
@@ -141,4 +141,34 @@ pub(super) fn typed<T: serde::de::DeserializeOwned>(value: &Value) -> Result<T, 
             inner,
         )
     })
+}
+
+/// `at.key`, with an empty key spelled `""` so that the field named is never
+/// blank (`{"": 1}` is valid JSON, and a refusal must still say where).
+pub(super) fn member(at: &str, key: &str) -> String {
+    let key = if key.is_empty() { "\"\"" } else { key };
+    if at.is_empty() {
+        key.to_string()
+    } else {
+        format!("{at}.{key}")
+    }
+}
+
+/// serde_path_to_error's path in our spelling: `.` for the whole body,
+/// `a.b[2]` below it, and an empty key as `""`.
+fn path_text(path: &serde_path_to_error::Path) -> String {
+    let mut text = String::new();
+    for segment in path.iter() {
+        match segment {
+            serde_path_to_error::Segment::Seq { index } => text.push_str(&format!("[{index}]")),
+            serde_path_to_error::Segment::Map { key } => text = member(&text, key),
+            serde_path_to_error::Segment::Enum { variant } => text = member(&text, variant),
+            serde_path_to_error::Segment::Unknown => text = member(&text, "?"),
+        }
+    }
+    if text.is_empty() {
+        ".".to_string()
+    } else {
+        text
+    }
 }

@@ -149,10 +149,10 @@ pub(crate) fn page_links<Q: serde::Serialize>(
     query: &Q,
     offset: usize,
     limit: usize,
-    total: usize,
+    more: bool,
 ) -> Value {
     let mut links = json!({ "self": cursor::encode(kind, offset, query) });
-    if offset + limit < total {
+    if more {
         links["next"] = json!(cursor::encode(kind, offset + limit, query));
     }
     if offset > 0 {
@@ -166,19 +166,18 @@ pub(crate) fn page_links<Q: serde::Serialize>(
 pub(crate) fn page_response<T, Q: serde::Serialize>(
     kind: &str,
     query: &Q,
-    items: Vec<T>,
+    items: impl IntoIterator<Item = T>,
     offset: usize,
     limit: usize,
     render: impl Fn(T) -> Value,
 ) -> Response {
-    let total = items.len();
-    let data: Vec<Value> = items
-        .into_iter()
-        .skip(offset)
-        .take(limit)
-        .map(render)
-        .collect();
-    let links = page_links(kind, query, offset, limit, total);
+    // Lazily: a page of a 100,000-account listing reads `offset + limit + 1`
+    // items, not all of them (one more tells whether a next page exists).
+    let mut page: Vec<T> = items.into_iter().skip(offset).take(limit + 1).collect();
+    let more = page.len() > limit;
+    page.truncate(limit);
+    let data: Vec<Value> = page.into_iter().map(render).collect();
+    let links = page_links(kind, query, offset, limit, more);
     (
         StatusCode::OK,
         Json(json!({ "data": data, "links": links })),
@@ -286,7 +285,7 @@ async fn directories(
         })
         .into_iter()
         .collect();
-    let links = page_links("directories", &(), 0, 100, data.len());
+    let links = page_links("directories", &(), 0, 100, data.len() > 100);
     Ok((
         StatusCode::OK,
         Json(json!({ "data": data, "links": links })),

@@ -119,7 +119,7 @@ pub(super) async fn search(
 
     let now = app.clock.now().instant;
     let term = query.search_term.as_deref().map(str::to_lowercase);
-    let found: Vec<&Account> = state
+    let found = state
         .accounts
         .iter()
         .filter(|a| a.visible(now))
@@ -157,8 +157,7 @@ pub(super) async fn search(
                     .any(|d| d.trim_start_matches('@').eq_ignore_ascii_case(domain))
             })
         })
-        .filter(|_| query.page.includes_directory(&state.admin_directory_id))
-        .collect();
+        .filter(|_| query.page.includes_directory(&state.admin_directory_id));
 
     let with_groups = query.page.expands("groups");
     Ok(page_response("users", &query, found, offset, limit, |a| {

@@ -42,7 +42,7 @@ pub async fn run(plan: Plan) -> Result<(), String> {
     let emu = Emulator::start(org::seed())
         .await
         .map_err(|e| e.to_string())?;
-    let env = org::env_for(&emu);
+    let env = emu.lcm_env();
     let (mut host, mut echo) = (Vec::new(), Vec::new());
     for _ in 0..plan.starts {
         host.push(init_time(&plan.function, &env).await?);

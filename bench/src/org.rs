@@ -2,7 +2,6 @@
 //! configured for an emulator, and event builders.
 
 use atlassian_emulator::{Emulator, GroupKind, Seed, SeedGroup};
-use atlassian_lcm::config::{Key, RawValue, Source};
 use atlassian_lcm::{Config, Lcm, RawConfig};
 use serde_json::{json, Value};
 
@@ -50,32 +49,8 @@ pub fn moved_groups() -> Vec<&'static str> {
 
 /// Raw settings pointing at `emu`.
 pub fn raw_config(emu: &Emulator) -> RawConfig {
-    let mut raw = RawConfig::default();
-    for (key, value) in [
-        (Key::ScimUrl, emu.scim_url()),
-        (Key::ScimToken, emu.scim_token()),
-        (Key::AdminApiKey, emu.admin_api_key()),
-        (Key::OrganizationId, emu.org_id()),
-        (Key::AdminBaseUrl, emu.admin_base_url()),
-        (Key::ApiBaseUrl, emu.api_base_url()),
-        (Key::AllowCustomEndpoints, "true".into()),
-    ] {
-        raw.set(key, RawValue::Text(value), Source::Host);
-    }
-    raw
-}
-
-/// The settings a Lambda function needs to reach `emu`, as environment variables.
-pub fn env_for(emu: &Emulator) -> Vec<(&'static str, String)> {
-    vec![
-        ("LCM_SCIM_URL", emu.scim_url()),
-        ("LCM_SCIM_TOKEN", emu.scim_token()),
-        ("LCM_ADMIN_API_KEY", emu.admin_api_key()),
-        ("LCM_SCIM_ORGANIZATION_ID", emu.org_id()),
-        ("LCM_ADMIN_BASE_URL", emu.admin_base_url()),
-        ("LCM_API_BASE_URL", emu.api_base_url()),
-        ("LCM_ALLOW_CUSTOM_ENDPOINTS", "true".into()),
-    ]
+    let env = emu.lcm_env();
+    RawConfig::from_vars(env.iter().map(|(k, v)| (*k, v.as_str())))
 }
 
 /// An engine for `emu` with the production defaults (retry policy, concurrency, reqwest).

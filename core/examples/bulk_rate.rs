@@ -14,7 +14,6 @@ use std::time::Instant;
 
 use atlassian_emulator::{Emulator, Faults, Seed};
 use atlassian_lcm::clock::SystemClock;
-use atlassian_lcm::config::{Key, RawValue, Source};
 use atlassian_lcm::native::{ReqwestClient, TokioSleep};
 use atlassian_lcm::transport::RateLimiter;
 use atlassian_lcm::{Config, Lcm, Outcome, RawConfig, RunOptions};
@@ -51,16 +50,11 @@ fn args() -> Args {
 }
 
 fn config(emu: &Emulator) -> Config {
-    let mut raw = RawConfig::default();
-    let mut set = |k: Key, v: String| raw.set(k, RawValue::Text(v), Source::Host);
-    set(Key::ScimUrl, emu.scim_url());
-    set(Key::ScimToken, emu.scim_token());
-    set(Key::AdminApiKey, emu.admin_api_key());
-    set(Key::OrganizationId, emu.org_id());
-    set(Key::AdminBaseUrl, emu.admin_base_url());
-    set(Key::ApiBaseUrl, emu.api_base_url());
-    set(Key::AllowCustomEndpoints, "true".into());
-    Config::from_raw(&raw).expect("valid config")
+    let env = emu.lcm_env();
+    Config::from_raw(&RawConfig::from_vars(
+        env.iter().map(|(k, v)| (*k, v.as_str())),
+    ))
+    .expect("valid config")
 }
 
 fn joiner(i: usize) -> serde_json::Value {

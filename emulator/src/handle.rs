@@ -122,6 +122,22 @@ impl Emulator {
         self.app.base_url.clone()
     }
 
+    /// The `LCM_*` settings that point atlassian-lcm at this emulator, as
+    /// environment variables: its URLs, current credentials and organization,
+    /// with custom (non-Atlassian) endpoints allowed. Every host's tests and
+    /// the benchmarks start from these, so the list is written once.
+    pub fn lcm_env(&self) -> Vec<(&'static str, String)> {
+        vec![
+            ("LCM_SCIM_URL", self.scim_url()),
+            ("LCM_SCIM_TOKEN", self.scim_token()),
+            ("LCM_ADMIN_API_KEY", self.admin_api_key()),
+            ("LCM_SCIM_ORGANIZATION_ID", self.org_id()),
+            ("LCM_ADMIN_BASE_URL", self.admin_base_url()),
+            ("LCM_API_BASE_URL", self.api_base_url()),
+            ("LCM_ALLOW_CUSTOM_ENDPOINTS", "true".into()),
+        ]
+    }
+
     /// URLs, ids and current credentials.
     pub fn info(&self) -> EmulatorInfo {
         self.app.info()

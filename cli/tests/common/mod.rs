@@ -18,13 +18,5 @@ pub fn lcm() -> Command {
 
 /// The `LCM_*` settings for `emu`.
 pub fn env_for(emu: &Emulator) -> Vec<(&'static str, String)> {
-    vec![
-        ("LCM_SCIM_URL", emu.scim_url()),
-        ("LCM_SCIM_TOKEN", emu.scim_token()),
-        ("LCM_ADMIN_API_KEY", emu.admin_api_key()),
-        ("LCM_SCIM_ORGANIZATION_ID", emu.org_id()),
-        ("LCM_ADMIN_BASE_URL", emu.admin_base_url()),
-        ("LCM_API_BASE_URL", emu.api_base_url()),
-        ("LCM_ALLOW_CUSTOM_ENDPOINTS", "true".into()),
-    ]
+    emu.lcm_env()
 }

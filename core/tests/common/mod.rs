@@ -17,16 +17,8 @@ use serde_json::{json, Value};
 
 /// Raw settings pointing at the emulator.
 pub fn raw_config(emu: &Emulator) -> RawConfig {
-    let mut raw = RawConfig::default();
-    let mut set = |k: Key, v: String| raw.set(k, RawValue::Text(v), Source::Host);
-    set(Key::ScimUrl, emu.scim_url());
-    set(Key::ScimToken, emu.scim_token());
-    set(Key::AdminApiKey, emu.admin_api_key());
-    set(Key::OrganizationId, emu.org_id());
-    set(Key::AdminBaseUrl, emu.admin_base_url());
-    set(Key::ApiBaseUrl, emu.api_base_url());
-    set(Key::AllowCustomEndpoints, "true".into());
-    raw
+    let env = emu.lcm_env();
+    RawConfig::from_vars(env.iter().map(|(k, v)| (*k, v.as_str())))
 }
 
 /// A validated config with extra settings and a retry policy fast enough for tests.

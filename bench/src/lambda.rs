@@ -180,7 +180,7 @@ fn stop(child: &mut Child) {
 }
 
 /// A `kB` field of `/proc/PID/status`.
-fn status_kib(pid: u32, field: &str) -> Result<u64, String> {
+pub(crate) fn status_kib(pid: u32, field: &str) -> Result<u64, String> {
     let status =
         std::fs::read_to_string(format!("/proc/{pid}/status")).map_err(|e| e.to_string())?;
     status

@@ -7,6 +7,7 @@ mod lambda;
 mod lifecycles;
 mod naive;
 mod org;
+mod reconcile;
 mod row;
 mod runtime_api;
 mod versus;
@@ -20,6 +21,7 @@ usage: lcm-bench COMMAND [OPTIONS]
   bulk [--joiners N] [--limit RPS]          N joiners under an emulator limit of RPS requests/s
   lambda --function PATH --echo PATH [--starts N] [--events N]
                                             Lambda init vs a bare echo; peak RSS over N events
+  reconcile-plan [--people N]               plan N people (1 % drift) in a child; peak RSS, reads
   render FILE                               the Markdown table of the rows in FILE (JSON Lines)";
 
 /// The value after `--name` in `args`, parsed, or `default`.
@@ -64,6 +66,14 @@ async fn dispatch(args: &[String]) -> Result<(), String> {
                 events: option(rest, "--events", 100)?,
             })
             .await
+        }
+        Some("reconcile-plan") => reconcile::plan_rss(option(rest, "--people", 100_000)?).await,
+        // The planner of `reconcile-plan`, in a process of its own so its RSS is its own.
+        Some("plan-child") => {
+            let roster = rest
+                .first()
+                .ok_or("plan-child ROSTER: the roster is required")?;
+            reconcile::plan_child(roster).await
         }
         Some("render") => {
             let file = rest

@@ -20,7 +20,7 @@ pub mod scope;
 
 pub use diff::plan;
 pub use directory::{Directory, DirectoryUser};
-pub use plan::{Orphan, Plan, PlanAction, PlanEntry, Summary};
+pub use plan::{DeprovisionCap, Orphan, OrphanPolicy, Plan, PlanAction, PlanEntry, Summary};
 pub use read::read_directory;
 pub use scope::Scope;
 

@@ -80,9 +80,11 @@ fn document(o: &Output) -> Value {
         .unwrap_or_else(|e| panic!("not one JSON document: {e}: {}", text(o)))
 }
 
-
 fn writes(emu: &Emulator) -> Vec<LoggedRequest> {
-    emu.requests().into_iter().filter(LoggedRequest::is_write).collect()
+    emu.requests()
+        .into_iter()
+        .filter(LoggedRequest::is_write)
+        .collect()
 }
 
 fn summary(d: &Value) -> Vec<(&str, u64)> {
@@ -372,7 +374,16 @@ async fn the_cap_refuses_a_mass_deprovision_with_nothing_sent() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn orphans_of_ours_are_deprovisioned_on_request_and_others_only_reported() {
-    let emu = Emulator::start(seed()).await.unwrap();
+    // Linus still active and in a group: only the ledger can say he is not ours.
+    let mut seed = seed();
+    let linus = seed
+        .users
+        .iter_mut()
+        .find(|u| u.email == "linus.former@example.com")
+        .unwrap();
+    linus.active = true;
+    linus.groups.push("engineering".into());
+    let emu = Emulator::start(seed).await.unwrap();
     let dir = scratch("orphans");
     // Hedy joins through this connector, so the ledger knows her HR id; then
     // HR's roster no longer has her at all.

@@ -121,9 +121,16 @@ pub fn table(d: &ReconcileDocument, s: Style) -> String {
 }
 
 fn counts(s: &Summary) -> String {
+    let orphans = if s.orphans == 1 { "orphan" } else { "orphans" };
     let mut text = format!(
-        "{} create, {} update, {} deprovision, {} memberships added, {} removed, {} orphans, {} unchanged",
-        s.create, s.update, s.deprovision, s.memberships_added, s.memberships_removed, s.orphans, s.unchanged
+        "{} create, {} update, {} deprovision, {} memberships added, {} removed, {} {orphans}, {} unchanged",
+        s.create,
+        s.update,
+        s.deprovision,
+        s.memberships_added,
+        s.memberships_removed,
+        s.orphans,
+        s.unchanged
     );
     if s.skipped > 0 {
         text.push_str(&format!(", {} skipped", s.skipped));

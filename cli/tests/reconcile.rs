@@ -218,7 +218,7 @@ async fn the_plan_names_every_drift_with_reads_only_within_the_budget() {
     let out = reconcile(&emu, &dir, ROSTER, &[], &ONE_LEAVER);
     let table = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(0), "{table}");
-    assert!(table.starts_with("reconcile plan: 1 create, 2 update, 1 deprovision, 2 memberships added, 2 removed, 1 orphans, 0 unchanged, 1 skipped\n"), "{table}");
+    assert!(table.starts_with("reconcile plan: 1 create, 2 update, 1 deprovision, 2 memberships added, 2 removed, 1 orphan, 0 unchanged, 1 skipped\n"), "{table}");
     for want in [
         "title: Staff Engineer → Principal Engineer; +platform-team; -engineering",
         "-contractors; deactivate",

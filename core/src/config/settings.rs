@@ -342,7 +342,7 @@ pub const SETTINGS: [Setting; 23] = [
         Safety,
         Kind::Choice(&["report", "deprovision"]),
         Presence::Default("report"),
-        "what a reconcile does with SCIM users no roster line matches: `report` them, or `deprovision` those whose externalId looks like ours",
+        "what a reconcile does with SCIM users no roster line matches: `report` them, or `deprovision` those whose externalId is ours (the ordering ledger holds an event for it)",
     ),
 ];
 

@@ -463,3 +463,29 @@ async fn a_bad_roster_line_is_named_and_nothing_is_sent() {
     );
     assert_eq!(emu.requests().len(), 0);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_new_hire_that_cannot_be_created_fails_alone_and_exits_1() {
+    let emu = Emulator::start(seed()).await.unwrap();
+    let dir = scratch("nameless");
+    let roster = r#"{"hrId":"E1001","workEmail":"ada.lovelace@example.com","title":"CTO","groups":["engineering"]}
+{"hrId":"E2009","workEmail":"nameless@example.com","groups":["engineering"]}
+"#;
+    let out = reconcile(&emu, &dir, roster, &["--apply", "--json"], &[]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    let d = document(&out);
+    assert_eq!(d["failed"], 1, "{d:#}");
+    let entry = &d["entries"].as_array().unwrap()[1];
+    assert_eq!(entry["outcome"], "failed", "{d:#}");
+    assert_eq!(entry["error"]["code"], "invalid_input");
+    let message = entry["error"]["message"].as_str().unwrap();
+    assert!(
+        message.starts_with("line 2: displayName: a new user needs"),
+        "{message}"
+    );
+    assert_eq!(d["summary"]["create"], 0, "nothing created: {d:#}");
+    assert!(emu.state().user("nameless@example.com").is_none());
+    // The rest of the plan still ran.
+    assert_eq!(d["entries"][0]["outcome"], "succeeded", "{d:#}");
+    assert_eq!(d["summary"]["update"], 1, "{d:#}");
+}

@@ -178,9 +178,12 @@ impl Lcm {
                 }
                 Some(Err(e)) => {
                     entry.outcome = Some(Outcome::Failed);
+                    // `line N: message` from the event, as `line N: field: message`.
+                    let prefix = format!("line {}: ", entry.plan.line);
+                    let message = e.message.strip_prefix(&prefix).unwrap_or(&e.message);
                     entry.error = Some(ReportError {
                         code: ErrorCode::InvalidInput,
-                        message: format!("{}: {}", e.field, e.message),
+                        message: format!("{prefix}{}: {message}", e.field),
                     });
                 }
                 None => {}

@@ -44,7 +44,7 @@ pub async fn run(lcm: &Lcm, events: Vec<Event>, dry_run: bool, json: bool) -> Re
 }
 
 /// A bar on stderr when it is a terminal; hidden otherwise (logs, pipes, CI).
-fn progress_bar(len: u64) -> ProgressBar {
+pub fn progress_bar(len: u64) -> ProgressBar {
     if !std::io::stderr().is_terminal() {
         return ProgressBar::hidden();
     }

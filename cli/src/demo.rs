@@ -2,13 +2,17 @@
 //! rehire, purge, and a replay — against the emulator started in-process with
 //! the demo organization. Each event is planned first (a dry run), then run;
 //! a delayed older mover, delivered after the leaver, is refused as stale;
-//! the audit trail closes the show. Nothing leaves this machine: the ordering
-//! ledger is a fresh file in a temporary directory, never the user's.
+//! the audit trail follows; a reconcile against the HR roster closes the
+//! show, finding a leaver whose event was lost and an orphan, and applying
+//! the leaver. Nothing leaves this machine: the ordering ledger is a fresh
+//! file in a temporary directory, never the user's.
 
 use atlassian_emulator::{Emulator, Seed};
 use atlassian_lcm::config::{Key, RawValue, Source};
 use std::sync::Arc;
 
+use atlassian_lcm::event::parse_roster;
+use atlassian_lcm::reconcile::ReconcileOptions;
 use atlassian_lcm::report::AuditEvent;
 use atlassian_lcm::{Config, ErrorCode, Lcm, RawConfig, Report, RunOptions};
 use serde_json::{json, Value};
@@ -101,6 +105,50 @@ pub fn delayed_mover() -> Value {
     })
 }
 
+/// HR's roster at the end of the day: everyone as Atlassian has them,
+/// except that Joan left (her leaver event was lost) and Linus, whom HR no
+/// longer lists at all, is still in SCIM: an orphan. Alan is unclaimed (no
+/// `externalId`, adopted) and Katherine belongs to Okta (left alone).
+pub const ROSTER: &str = r#"{"hrId":"E1001","workEmail":"ada.lovelace@example.com","title":"Engineer","groups":["jira-software-users","confluence-users","engineering","platform-team"]}
+{"hrId":"E1002","workEmail":"grace.hopper@example.com","title":"Staff Engineer","groups":["jira-software-users","engineering"]}
+{"hrId":"E1004","workEmail":"alan.turing@example.com","groups":["confluence-users"]}
+{"hrId":"E1005","workEmail":"katherine.johnson@example.com"}
+{"hrId":"E1003","workEmail":"joan.clarke@example.com","status":"terminated"}
+{"hrId":"E2001","workEmail":"hedy.lamarr@example.com","status":"terminated"}
+"#;
+
+/// Plans the reconcile of [`ROSTER`], then applies it; prints both. Returns
+/// whether the plan found the lost leaver and the orphan and the apply
+/// succeeded, and both documents.
+async fn reconcile(lcm: &Lcm, json_output: bool, style: Style) -> Result<(bool, Value), String> {
+    let roster = parse_roster(ROSTER).map_err(|e| e.to_string())?;
+    let plan = lcm
+        .reconcile(&roster, ReconcileOptions::default(), |_, _| {})
+        .await
+        .map_err(|e| e.message)?;
+    let apply = ReconcileOptions {
+        apply: true,
+        ..ReconcileOptions::default()
+    };
+    let done = lcm
+        .reconcile(&roster, apply, |_, _| {})
+        .await
+        .map_err(|e| e.message)?;
+    let found = plan.summary.deprovision == 1 && plan.summary.orphans == 1;
+    if !json_output {
+        println!(
+            "\n{}",
+            style.bold("Reconcile: HR's roster against Atlassian")
+        );
+        println!("{}", style.dim("   lcm reconcile roster.jsonl"));
+        print!("{}", crate::reconcile::table(&plan, style));
+        println!("{}", style.dim("   lcm reconcile roster.jsonl --apply"));
+        print!("{}", crate::reconcile::table(&done, style));
+    }
+    let documents = json!({"plan": plan, "applied": done});
+    Ok((found && done.succeeded(), documents))
+}
+
 /// A ledger file of the demo's own, removed when dropped.
 struct DemoLedger(std::path::PathBuf);
 
@@ -176,7 +224,10 @@ pub async fn run(json_output: bool) -> Result<i32, String> {
     }
     let state = emulator.state();
     if json_output {
-        let out = json!({"steps": reports, "stale": stale_report});
+        let (reconciled, reconcile_documents) = reconcile(&lcm, json_output, style).await?;
+        all_ok &= reconciled;
+        let out =
+            json!({"steps": reports, "stale": stale_report, "reconcile": reconcile_documents});
         println!(
             "{}",
             serde_json::to_string_pretty(&out).map_err(|e| e.to_string())?
@@ -201,6 +252,7 @@ pub async fn run(json_output: bool) -> Result<i32, String> {
                 emulator.requests().len()
             ))
         );
+        all_ok &= reconcile(&lcm, json_output, style).await?.0;
     }
     emulator.shutdown();
     Ok(if all_ok { 0 } else { 1 })
@@ -264,5 +316,7 @@ fn demo_config(emulator: &Emulator) -> Result<Config, String> {
     set(Key::AllowCustomEndpoints, "true".into());
     set(Key::AllowDelete, "true".into());
     set(Key::DeleteAccounts, "true".into());
+    // One leaver in a roster of six: the default 5 % would refuse it.
+    set(Key::MaxDeprovisions, "1".into());
     Config::from_raw(&raw).map_err(|e| e.to_string())
 }

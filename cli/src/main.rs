@@ -6,6 +6,7 @@ mod bulk;
 mod demo;
 mod input;
 mod ledger;
+mod reconcile;
 mod render;
 mod settings;
 
@@ -23,6 +24,9 @@ USAGE:
   lcm plan FILE... [--json]         dry run: show the writes events or actions would make
   lcm run FILE... [--json]          execute events or actions (see FILES below)
   lcm check [GROUP...] [--json]     check credentials, directories and group routing
+  lcm reconcile ROSTER.jsonl [--apply] [--json]
+                                    diff Atlassian against the HR roster and print the plan
+                                    (writes nothing); --apply executes it (see RECONCILE)
   lcm emulator [OPTIONS]            serve the Atlassian emulator (see lcm emulator --help)
 
 OPTIONS:
@@ -43,6 +47,16 @@ FILES (lcm run, lcm plan):
     summary: 300 events: 298 succeeded, 2 no change; 2,411 API calls, 3 retries, 41.2 s, 58.5 req/s
   One .json FILE alone prints its full report as before (--json: pretty-printed).
 
+RECONCILE (lcm reconcile):
+  ROSTER.jsonl    one worker a line: the event's worker fields plus `status` (`active` or
+                  `terminated`) and `groups`; - reads it from stdin. A bad line refuses the run
+                  (exit 2, its line number and field named) before anything is sent.
+  Groups in scope: LCM_MANAGED_GROUPS, else those the roster names. A plan deprovisioning more
+  than LCM_MAX_DEPROVISIONS (default 5%) is refused whole with --apply. LCM_ORPHANS=report
+  (default) lists SCIM users no line matches; deprovision deprovisions those that are ours.
+  --json prints one document: summary, entries, orphans. Exit 0: plan made or fully applied;
+  1: some of it failed, or refused; 2: bad roster or configuration.
+
 Configuration comes from LCM_SCIM_URL, LCM_SCIM_TOKEN, LCM_ADMIN_API_KEY,
 LCM_SCIM_ORGANIZATION_ID and the optional LCM_* settings (see the README).
 Events are applied in HR order (occurredAt) through a ledger file shared by every
@@ -58,6 +72,7 @@ struct Args {
     command: String,
     positional: Vec<String>,
     json: bool,
+    apply: bool,
     config: Option<PathBuf>,
 }
 
@@ -70,12 +85,14 @@ fn parse_args(mut raw: Vec<String>) -> Result<Args, String> {
         command,
         positional: Vec::new(),
         json: false,
+        apply: false,
         config: None,
     };
     let mut it = raw.into_iter();
     while let Some(a) = it.next() {
         match a.as_str() {
             "--json" => args.json = true,
+            "--apply" if args.command == "reconcile" => args.apply = true,
             "--config" => args.config = Some(it.next().ok_or("--config needs a file")?.into()),
             s if s.starts_with("--config=") => args.config = Some(s["--config=".len()..].into()),
             "-" => args.positional.push(a),
@@ -112,6 +129,10 @@ async fn main() -> ExitCode {
         "demo" => demo::run(args.json).await,
         "plan" | "run" => execute(&args, args.command == "plan").await,
         "check" => check(&args).await,
+        "reconcile" => match args.positional.as_slice() {
+            [roster] => reconcile::run(roster, args.apply, args.json, args.config.as_deref()).await,
+            _ => return usage_error("`lcm reconcile` takes one ROSTER.jsonl (or - for stdin)"),
+        },
         other => return usage_error(&format!("unknown command `{other}`")),
     };
     match code {

@@ -57,6 +57,24 @@ fn demo_runs_the_whole_lifecycle() {
     assert_eq!(steps[0]["plan"]["outcome"], "planned");
     assert_eq!(steps[0]["report"]["outcome"], "succeeded");
     assert_eq!(steps[3]["report"]["outcome"], "no_change");
+    // The demo ends with a reconcile that finds the lost leaver and the orphan.
+    let reconcile = t.split("Reconcile: HR's roster against Atlassian").nth(1);
+    let reconcile = reconcile.unwrap_or_else(|| panic!("no reconcile at the end of:\n{t}"));
+    for want in [
+        "5     deprovision  joan.clarke@example.com",
+        "linus.former@example.com",
+        "reconcile applied: 0 create, 1 update, 1 deprovision,",
+    ] {
+        assert!(reconcile.contains(want), "no `{want}` in:\n{reconcile}");
+    }
+    let plan = &v["reconcile"]["plan"]["summary"];
+    assert_eq!(
+        (plan["deprovision"].as_u64(), plan["orphans"].as_u64()),
+        (Some(1), Some(1)),
+        "{v:#}"
+    );
+    assert_eq!(v["reconcile"]["applied"]["applied"], true);
+    assert_eq!(v["reconcile"]["applied"]["failed"], 0);
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -146,3 +146,43 @@ async fn a_large_organisation_plans_its_known_drift_in_pages() {
     let in_atlassian = org.seed.users.len();
     assert_eq!(emu.requests().len(), 2 * in_atlassian.div_ceil(100));
 }
+
+/// The hosts' one call: roster text in, the document out. A bad line is a
+/// roster error with no call; a good roster applies and converges, with
+/// the done counts and every call counted.
+#[tokio::test]
+async fn reconcile_text_is_one_call_from_roster_to_document() {
+    use atlassian_emulator::writes;
+    use atlassian_lcm::config::Key;
+    use atlassian_lcm::reconcile::{ReconcileError, ReconcileOptions};
+
+    let (emu, lcm) = seeded(Seed::demo(), &[(Key::MaxDeprovisions, "1")]).await;
+    let apply = ReconcileOptions {
+        apply: true,
+        ..ReconcileOptions::default()
+    };
+    let bad = format!("{ROSTER}{{\"hrId\":\"E9\",\"status\":\"gone\"}}\n");
+    match lcm.reconcile_text(&bad, apply).await {
+        Err(ReconcileError::Roster(e)) => {
+            assert_eq!((e.lines.len(), e.lines[0].line), (1, 7), "{e}")
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(emu.requests().len(), 0, "no call for a bad roster");
+
+    let done = lcm.reconcile_text(ROSTER, apply).await.unwrap();
+    assert!(done.applied && done.succeeded(), "{done:#?}");
+    let s = done.summary;
+    assert_eq!(
+        (s.create, s.update, s.deprovision, s.orphans, s.skipped),
+        (1, 2, 1, 1, 1)
+    );
+    assert_eq!(done.api_calls, emu.requests().len() as u64);
+    let run = done.run.expect("the run's figures");
+    assert_eq!((run.events, run.api_calls + 2), (4, done.api_calls));
+
+    let before = emu.requests().len();
+    let again = lcm.reconcile_text(ROSTER, apply).await.unwrap();
+    assert_eq!(again.summary.unchanged, 5, "{:?}", again.summary);
+    assert!(writes(&emu.requests()[before..]).is_empty());
+}

@@ -84,7 +84,10 @@ export type ConfigKey =
   | "requestTimeoutMs"
   | "concurrency"
   | "cacheTtlSeconds"
-  | "maxRps";
+  | "maxRps"
+  | "managedGroups"
+  | "maxDeprovisions"
+  | "orphans";
 
 /** Any JSON value (audit `before`/`after`, plan bodies). */
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
@@ -136,6 +139,14 @@ export interface Config {
   /** Most requests per second this instance sends, 1 to 10000 (default: no cap of its own; the
    * rate limiter still paces to Atlassian's rate-limit headers and 429s). */
   maxRps?: number;
+  /** Reconcile: the groups (names or `*` patterns, exact case) whose membership the roster
+   * decides; unset: exactly the groups the roster names. */
+  managedGroups?: readonly string[];
+  /** Reconcile: most deprovisions one plan may hold, a count (`12`) or a percentage of the
+   * roster (`"5%"`, the default); a plan over it is refused whole, nothing sent. */
+  maxDeprovisions?: number | string;
+  /** Reconcile: `"report"` orphans (the default), or `"deprovision"` those that are ours. */
+  orphans?: "report" | "deprovision";
 }
 
 // ---------------------------------------------------------------------------

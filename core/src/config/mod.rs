@@ -23,6 +23,7 @@ pub use settings::{Class, Key, Kind, Presence, Setting, SETTINGS};
 
 use crate::group_patterns::GroupPatterns;
 use crate::ids::{OrgId, ScimDirectoryId};
+use crate::reconcile::{DeprovisionCap, OrphanPolicy};
 use crate::retry::RetryPolicy;
 use crate::secret::Secret;
 use parse::Value;
@@ -115,6 +116,9 @@ pub struct Safety {
     privileged_groups: GroupPatterns,
     grantable_groups: Option<GroupPatterns>,
     dry_run_only: bool,
+    managed_groups: Option<Vec<String>>,
+    max_deprovisions: DeprovisionCap,
+    orphans: OrphanPolicy,
 }
 
 impl Safety {
@@ -146,6 +150,19 @@ impl Safety {
     /// Every action is planned, never executed.
     pub fn dry_run_only(&self) -> bool {
         self.dry_run_only
+    }
+    /// The groups (names or `*` patterns, exact case) whose membership a
+    /// reconcile's roster decides; `None`: the groups the roster names.
+    pub fn managed_groups(&self) -> Option<&[String]> {
+        self.managed_groups.as_deref()
+    }
+    /// Most deprovisions one reconcile plan may hold.
+    pub fn max_deprovisions(&self) -> DeprovisionCap {
+        self.max_deprovisions
+    }
+    /// What a reconcile does with orphans.
+    pub fn orphans(&self) -> OrphanPolicy {
+        self.orphans
     }
 }
 
@@ -326,6 +343,20 @@ impl Values {
         }
     }
 
+    fn cap(&mut self, key: Key) -> DeprovisionCap {
+        match self.take(key) {
+            Some(Value::Cap(c)) => c,
+            _ => unreachable!("{key:?} is a cap with a default"),
+        }
+    }
+
+    fn choice(&mut self, key: Key) -> &'static str {
+        match self.take(key) {
+            Some(Value::Choice(w)) => w,
+            _ => unreachable!("{key:?} is a choice with a default"),
+        }
+    }
+
     fn secret(&mut self, key: Key) -> Option<Secret> {
         match self.take(key) {
             Some(Value::Secret(s)) => Some(s),
@@ -386,6 +417,13 @@ impl Values {
                 privileged_groups,
                 grantable_groups,
                 dry_run_only: self.flag(Key::DryRunOnly),
+                // Blank (an empty template parameter) is unset, not "no group in scope".
+                managed_groups: self.groups(Key::ManagedGroups).filter(|g| !g.is_empty()),
+                max_deprovisions: self.cap(Key::MaxDeprovisions),
+                orphans: match self.choice(Key::Orphans) {
+                    "deprovision" => OrphanPolicy::Deprovision,
+                    _ => OrphanPolicy::Report,
+                },
             },
             limits: Limits {
                 request_timeout: Duration::from_millis(self.count(Key::RequestTimeoutMs)),

@@ -6,6 +6,7 @@ use super::raw::RawValue;
 use super::settings::{Key, Kind};
 use super::ATLASSIAN_HOST;
 use crate::ids::{OrgId, ScimDirectoryId};
+use crate::reconcile::DeprovisionCap;
 use crate::secret::Secret;
 
 /// A value read by its kind.
@@ -19,6 +20,8 @@ pub(super) enum Value {
     Endpoint(String),
     ScimUrl(String, ScimDirectoryId),
     OrgId(OrgId),
+    Cap(DeprovisionCap),
+    Choice(&'static str),
 }
 
 /// Reads `raw` as `kind`. `allow_custom` is the one setting others depend on:
@@ -35,6 +38,8 @@ pub(super) fn parse(kind: Kind, raw: &RawValue, allow_custom: bool) -> Result<Va
             parse_scim_url(&text(raw), allow_custom).map(|(url, id)| Value::ScimUrl(url, id))
         }
         Kind::OrgId => org_id(raw).map(Value::OrgId),
+        Kind::CountOrPercent => cap(raw).map(Value::Cap),
+        Kind::Choice(words) => choice(raw, words).map(Value::Choice),
     }
 }
 
@@ -103,6 +108,28 @@ fn groups(raw: &RawValue) -> Result<Vec<String>, Problem> {
             .ok_or_else(|| "must list group names as strings".into()),
         RawValue::Json(_) => Err("must be a list of group names".into()),
     }
+}
+
+fn cap(raw: &RawValue) -> Result<DeprovisionCap, Problem> {
+    let given = match raw {
+        RawValue::Json(serde_json::Value::String(s)) => s.clone(),
+        _ => text(raw),
+    };
+    DeprovisionCap::parse(&given).map_err(|_| {
+        format!("must be a count (12) or a percentage of the roster (5%), not `{given}`").into()
+    })
+}
+
+fn choice(raw: &RawValue, words: &'static [&'static str]) -> Result<&'static str, Problem> {
+    let given = match raw {
+        RawValue::Json(serde_json::Value::String(s)) => s.trim().to_string(),
+        _ => text(raw),
+    };
+    words
+        .iter()
+        .find(|w| w.eq_ignore_ascii_case(&given))
+        .copied()
+        .ok_or_else(|| format!("must be {}, not `{given}`", words.join(" or ")).into())
 }
 
 fn org_id(raw: &RawValue) -> Result<OrgId, Problem> {

@@ -48,6 +48,12 @@ pub enum Key {
     CacheTtlSeconds,
     /// `LCM_MAX_RPS`
     MaxRps,
+    /// `LCM_MANAGED_GROUPS`
+    ManagedGroups,
+    /// `LCM_MAX_DEPROVISIONS`
+    MaxDeprovisions,
+    /// `LCM_ORPHANS`
+    Orphans,
 }
 
 /// What a setting governs. Each class is one part of [`crate::Config`], and
@@ -89,6 +95,10 @@ pub enum Kind {
     ScimUrl,
     /// An organization id: letters, digits, `-` and `_`.
     OrgId,
+    /// A count (`12`) or a percentage (`5%`) of a reconcile's roster.
+    CountOrPercent,
+    /// One of these words, case ignored.
+    Choice(&'static [&'static str]),
 }
 
 /// Whether a setting must be given, and what it is when it is not.
@@ -149,7 +159,7 @@ use Class::{Credential, Endpoint, Limit, Safety};
 use Presence::{Optional, Required};
 
 /// Every setting, in documentation order (the order of [`Key`]).
-pub const SETTINGS: [Setting; 20] = [
+pub const SETTINGS: [Setting; 23] = [
     setting(
         Key::ScimUrl,
         ["LCM_SCIM_URL", "scim_url", "scimUrl"],
@@ -309,6 +319,30 @@ pub const SETTINGS: [Setting; 20] = [
         Kind::Count { min: 1, max: 10_000 },
         Optional,
         "most requests per second the process sends to Atlassian, whatever the server allows",
+    ),
+    setting(
+        Key::ManagedGroups,
+        ["LCM_MANAGED_GROUPS", "managed_groups", "managedGroups"],
+        Safety,
+        Kind::Groups,
+        Optional,
+        "the groups (names or `*` patterns, exact case) whose membership a reconcile's roster decides; unset: the groups the roster names",
+    ),
+    setting(
+        Key::MaxDeprovisions,
+        ["LCM_MAX_DEPROVISIONS", "max_deprovisions", "maxDeprovisions"],
+        Safety,
+        Kind::CountOrPercent,
+        Presence::Default("5%"),
+        "most deprovisions one reconcile may make, as a count or a percentage of the roster; a plan over it is refused whole",
+    ),
+    setting(
+        Key::Orphans,
+        ["LCM_ORPHANS", "orphans", "orphans"],
+        Safety,
+        Kind::Choice(&["report", "deprovision"]),
+        Presence::Default("report"),
+        "what a reconcile does with SCIM users no roster line matches: `report` them, or `deprovision` those whose externalId is ours (the ordering ledger holds an event for it)",
     ),
 ];
 

@@ -282,3 +282,50 @@ fn the_readme_table_lists_every_setting_with_the_table_default() {
         assert_eq!(default, expected, "README default of {}", s.env);
     }
 }
+
+#[test]
+fn reconcile_settings_read_and_name_themselves_when_bad() {
+    let c = Config::from_raw(&env(&GOOD)).unwrap();
+    assert_eq!(c.safety().managed_groups(), None);
+    assert_eq!(c.safety().max_deprovisions().limit(200), 10, "5 % of 200");
+    assert_eq!(c.safety().orphans(), crate::reconcile::OrphanPolicy::Report);
+
+    let mut pairs = GOOD.to_vec();
+    pairs.extend([
+        ("LCM_MANAGED_GROUPS", "team-*, jira-software-users"),
+        ("LCM_MAX_DEPROVISIONS", "12"),
+        ("LCM_ORPHANS", "Deprovision"),
+    ]);
+    let c = Config::from_raw(&env(&pairs)).unwrap();
+    assert_eq!(
+        c.safety().managed_groups(),
+        Some(&["team-*".to_string(), "jira-software-users".to_string()][..])
+    );
+    assert_eq!(c.safety().max_deprovisions().limit(1_000_000), 12);
+    assert_eq!(
+        c.safety().orphans(),
+        crate::reconcile::OrphanPolicy::Deprovision
+    );
+
+    let mut pairs = GOOD.to_vec();
+    pairs.extend([
+        ("LCM_MANAGED_GROUPS", " "),
+        ("LCM_MAX_DEPROVISIONS", "lots"),
+        ("LCM_ORPHANS", "delete"),
+    ]);
+    let e = Config::from_raw(&env(&pairs)).unwrap_err();
+    let text = e.to_string();
+    assert_eq!(e.errors.len(), 2, "{text}");
+    assert!(
+        text.contains("`LCM_MAX_DEPROVISIONS` must be a count (12) or a percentage of the roster (5%), not `lots`"),
+        "{text}"
+    );
+    assert!(
+        text.contains("`LCM_ORPHANS` must be report or deprovision, not `delete`"),
+        "{text}"
+    );
+    let mut pairs = GOOD.to_vec();
+    pairs.push(("LCM_MANAGED_GROUPS", ""));
+    let c = Config::from_raw(&env(&pairs)).unwrap();
+    assert_eq!(c.safety().managed_groups(), None, "blank is unset");
+}

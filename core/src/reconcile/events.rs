@@ -7,7 +7,7 @@
 
 use serde_json::{json, Map, Value};
 
-use super::plan::{PlanAction, PlanEntry};
+use super::plan::{Orphan, PlanAction, PlanEntry};
 use crate::event::{
     parse_request, ActionCall, InputError, Lifecycle, Request, RosterEntry, Timestamp,
     SCHEMA_VERSION,
@@ -47,6 +47,20 @@ pub fn event_for(
     Some(parsed.map_err(|e| InputError {
         field: e.field.trim_start_matches("worker.").to_string(),
         message: format!("line {}: {}", entry.line, e.message),
+    }))
+}
+
+/// The leaver that deprovisions `orphan` (a SCIM user no roster line
+/// matches, whose `externalId` is ours): its `externalId` as the HR id, so
+/// the ledger orders it with that worker's earlier events.
+pub fn orphan_event(orphan: &Orphan, as_of: Timestamp) -> Result<Request, InputError> {
+    let hr_id = orphan.external_id.clone().unwrap_or_default();
+    parse_request(&json!({
+        "schemaVersion": SCHEMA_VERSION,
+        "eventId": format!("reconcile-{}-orphan-{hr_id}", as_of.millis()),
+        "lifecycle": "leaver",
+        "occurredAt": as_of.format(),
+        "worker": {"hrId": hr_id, "workEmail": orphan.email},
     }))
 }
 

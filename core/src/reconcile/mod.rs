@@ -9,18 +9,27 @@
 //! - [`plan`]: the plan, its entries and the summary counts;
 //! - [`read`]: that one read, O(pages);
 //! - [`events`]: a plan entry as the lifecycle event that applies it;
-//! - `diff`: roster × directory → plan.
+//! - `diff`: roster × directory → plan;
+//! - [`apply`]: plan or apply as one call (roster text → [`ReconcileDocument`]);
+//! - [`document`]: that JSON document, the same from every host.
 
+pub mod apply;
 mod diff;
 pub mod directory;
+pub mod document;
 pub mod events;
 pub mod plan;
 pub mod read;
 pub mod scope;
 
+pub use apply::{ReconcileError, ReconcileOptions};
 pub use diff::plan;
 pub use directory::{Directory, DirectoryUser};
-pub use plan::{Orphan, Plan, PlanAction, PlanEntry, Summary};
+pub use document::{
+    DocumentEntry, DocumentOrphan, OrphanAction, ReconcileDocument, Refusal,
+    DEPROVISION_CAP_EXCEEDED,
+};
+pub use plan::{DeprovisionCap, Orphan, OrphanPolicy, Plan, PlanAction, PlanEntry, Summary};
 pub use read::read_directory;
 pub use scope::Scope;
 

@@ -193,6 +193,22 @@ pub enum DeprovisionCap {
     Percent(f64),
 }
 
+// A cap's percentage is never NaN (`parse` takes 0 to 100 only), so equality
+// is total and configurations holding a cap can be compared.
+impl Eq for DeprovisionCap {}
+
+/// `LCM_ORPHANS`: what a reconcile does with SCIM users no roster worker
+/// matches.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum OrphanPolicy {
+    /// List them, change nothing (the default).
+    #[default]
+    Report,
+    /// Deprovision those whose `externalId` looks like ours, within the
+    /// deprovision cap; list the others.
+    Deprovision,
+}
+
 impl Default for DeprovisionCap {
     fn default() -> Self {
         DeprovisionCap::Percent(5.0)

@@ -24,7 +24,7 @@ USAGE:
   lcm plan FILE... [--json]         dry run: show the writes events or actions would make
   lcm run FILE... [--json]          execute events or actions (see FILES below)
   lcm check [GROUP...] [--json]     check credentials, directories and group routing
-  lcm reconcile ROSTER.jsonl [--apply] [--json]
+  lcm reconcile ROSTER.jsonl [--apply] [--as-of TIME] [--json]
                                     diff Atlassian against the HR roster and print the plan
                                     (writes nothing); --apply executes it (see RECONCILE)
   lcm emulator [OPTIONS]            serve the Atlassian emulator (see lcm emulator --help)
@@ -54,7 +54,10 @@ RECONCILE (lcm reconcile):
   Groups in scope: LCM_MANAGED_GROUPS, else those the roster names. A plan deprovisioning more
   than LCM_MAX_DEPROVISIONS (default 5%) is refused whole with --apply. LCM_ORPHANS=report
   (default) lists SCIM users no line matches; deprovision deprovisions those that are ours.
-  --json prints one document: summary, entries, orphans. Exit 0: plan made or fully applied;
+  --as-of TIME (RFC 3339, default now) is when HR's roster was true: each applied event is
+  that one fact for the ordering ledger, so a worker whose ledger holds a newer event is left
+  alone (stale_event). --json prints one document: summary, entries, orphans. Exit 0: plan
+  made or fully applied;
   1: some of it failed, or refused; 2: bad roster or configuration.
 
 Configuration comes from LCM_SCIM_URL, LCM_SCIM_TOKEN, LCM_ADMIN_API_KEY,
@@ -68,12 +71,15 @@ Exit status: 0 when the outcome of every event is succeeded, no_change or planne
 bad FILE or line), bad configuration, a ledger that cannot be opened, or bad
 usage, with nothing sent to Atlassian.";
 
-struct Args {
+/// The command line, parsed.
+pub(crate) struct Args {
     command: String,
     positional: Vec<String>,
-    json: bool,
-    apply: bool,
-    config: Option<PathBuf>,
+    pub(crate) json: bool,
+    pub(crate) apply: bool,
+    /// `lcm reconcile --as-of`, unparsed.
+    pub(crate) as_of: Option<String>,
+    pub(crate) config: Option<PathBuf>,
 }
 
 fn parse_args(mut raw: Vec<String>) -> Result<Args, String> {
@@ -86,6 +92,7 @@ fn parse_args(mut raw: Vec<String>) -> Result<Args, String> {
         positional: Vec::new(),
         json: false,
         apply: false,
+        as_of: None,
         config: None,
     };
     let mut it = raw.into_iter();
@@ -93,6 +100,12 @@ fn parse_args(mut raw: Vec<String>) -> Result<Args, String> {
         match a.as_str() {
             "--json" => args.json = true,
             "--apply" if args.command == "reconcile" => args.apply = true,
+            "--as-of" if args.command == "reconcile" => {
+                args.as_of = Some(it.next().ok_or("--as-of needs a time (RFC 3339)")?)
+            }
+            s if s.starts_with("--as-of=") && args.command == "reconcile" => {
+                args.as_of = Some(s["--as-of=".len()..].into())
+            }
             "--config" => args.config = Some(it.next().ok_or("--config needs a file")?.into()),
             s if s.starts_with("--config=") => args.config = Some(s["--config=".len()..].into()),
             "-" => args.positional.push(a),
@@ -130,7 +143,7 @@ async fn main() -> ExitCode {
         "plan" | "run" => execute(&args, args.command == "plan").await,
         "check" => check(&args).await,
         "reconcile" => match args.positional.as_slice() {
-            [roster] => reconcile::run(roster, args.apply, args.json, args.config.as_deref()).await,
+            [roster] => reconcile::run(roster, &args).await,
             _ => return usage_error("`lcm reconcile` takes one ROSTER.jsonl (or - for stdin)"),
         },
         other => return usage_error(&format!("unknown command `{other}`")),

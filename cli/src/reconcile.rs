@@ -4,7 +4,7 @@
 //! summary line of a bulk `lcm run`. `--json` prints the core's document,
 //! the same every host returns; otherwise a table.
 
-use atlassian_lcm::event::parse_roster;
+use atlassian_lcm::event::{parse_roster, Timestamp};
 use atlassian_lcm::reconcile::{
     DocumentEntry, DocumentOrphan, OrphanAction, PlanAction, ReconcileDocument, ReconcileOptions,
     Summary,
@@ -17,12 +17,14 @@ use crate::render::Style;
 /// reconciles. The exit status: 0 when the plan was made or fully applied,
 /// 1 when some of it failed or `--apply` was refused by the cap; a bad
 /// roster or configuration is an `Err` (exit 2) before any call.
-pub async fn run(
-    path: &str,
-    apply: bool,
-    json: bool,
-    config: Option<&std::path::Path>,
-) -> Result<i32, String> {
+pub async fn run(path: &str, args: &crate::Args) -> Result<i32, String> {
+    let (apply, json) = (args.apply, args.json);
+    let as_of = args
+        .as_of
+        .as_deref()
+        .map(Timestamp::parse)
+        .transpose()
+        .map_err(|e| format!("--as-of: {e}"))?;
     let text = if path == "-" {
         std::io::read_to_string(std::io::stdin()).map_err(|e| format!("cannot read stdin: {e}"))?
     } else {
@@ -30,12 +32,13 @@ pub async fn run(
     };
     // The roster first: a bad line must be named even without a configuration.
     let roster = parse_roster(&text).map_err(|e| format!("{path}: {e}"))?;
-    let config = crate::settings::load(config)?;
+    let config = crate::settings::load(args.config.as_deref())?;
     let lcm = Lcm::native(config).map_err(|e| e.to_string())?;
     let lcm = crate::with_ledger(lcm, !apply)?;
     let bar = crate::bulk::progress_bar(0);
     let options = ReconcileOptions {
         apply,
+        as_of,
         ..ReconcileOptions::default()
     };
     let document = lcm

@@ -489,3 +489,42 @@ async fn a_new_hire_that_cannot_be_created_fails_alone_and_exits_1() {
     assert_eq!(d["entries"][0]["outcome"], "succeeded", "{d:#}");
     assert_eq!(d["summary"]["update"], 1, "{d:#}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn as_of_orders_the_roster_against_the_ledger() {
+    let emu = Emulator::start(seed()).await.unwrap();
+    let dir = scratch("as-of");
+    let out = reconcile(&emu, &dir, ROSTER, &["--as-of", "yesterday"], &[]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(text(&out).contains("--as-of"), "{}", text(&out));
+    assert!(emu.requests().is_empty(), "a bad --as-of sends nothing");
+
+    // Mary joins at 09:00 through this connector; a roster true as of the
+    // day before says nothing about her that is newer, so she is left alone.
+    let joiner = r#"{"schemaVersion":"1","eventId":"J-mary","lifecycle":"joiner","occurredAt":"2026-11-30T09:00:00Z",
+        "worker":{"hrId":"E2001","workEmail":"mary.somerville@example.com","displayName":"Mary Somerville"},"access":{"groups":["engineering"]}}"#;
+    let file = dir.join("joiner.json");
+    std::fs::write(&file, joiner).unwrap();
+    let out = lcm(&emu, &dir, &[]).arg("run").arg(&file).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let left = r#"{"hrId":"E2001","workEmail":"mary.somerville@example.com","status":"terminated"}
+"#;
+    let cap = [("LCM_MAX_DEPROVISIONS", "1")];
+    let args = ["--apply", "--json", "--as-of", "2026-11-29T17:00:00Z"];
+    let before = writes(&emu).len();
+    let out = reconcile(&emu, &dir, left, &args, &cap);
+    let d = document(&out);
+    let mary = &d["entries"][0];
+    assert_eq!(mary["error"]["code"], "stale_event", "{d:#}");
+    assert_eq!(
+        writes(&emu).len(),
+        before,
+        "a stale roster line writes nothing"
+    );
+    assert_eq!(groups(&emu, "mary.somerville@example.com"), ["engineering"]);
+
+    // As of now (the default) the roster is newer: Mary is deprovisioned.
+    let out = reconcile(&emu, &dir, left, &["--apply", "--json"], &cap);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert!(groups(&emu, "mary.somerville@example.com").is_empty());
+}

@@ -1,5 +1,7 @@
 //! What one engine remembers between calls: group resolutions (name → ids
-//! and owning system) and the organization's Admin directories. Both change
+//! and owning system), the first page of the organization's Admin groups
+//! (id → owning system, what a leaver needs) and the organization's Admin
+//! directories. All change
 //! rarely and cost a round trip to read, so a warm Lambda, one wasm instance
 //! or one CLI batch reads them once per `LCM_CACHE_TTL_SECONDS`. A group
 //! Atlassian answers 404 or 403 for is dropped at once, so a stale id costs
@@ -12,6 +14,7 @@ use std::time::Duration;
 
 use crate::actions::groups::ResolvedGroup;
 use crate::admin::directories::Directory;
+use crate::admin::groups::AdminGroup;
 
 /// A value and when it was read (epoch ms).
 #[derive(Debug, Clone)]
@@ -27,6 +30,7 @@ struct Stamped<T> {
 pub(crate) struct Cache {
     ttl_ms: u64,
     groups: Mutex<HashMap<String, Stamped<ResolvedGroup>>>,
+    admin_groups: Mutex<Option<Stamped<Vec<AdminGroup>>>>,
     directories: Mutex<Option<Stamped<Vec<Directory>>>>,
 }
 
@@ -36,6 +40,7 @@ impl Cache {
         Cache {
             ttl_ms: u64::try_from(ttl.as_millis()).unwrap_or(u64::MAX),
             groups: Mutex::default(),
+            admin_groups: Mutex::default(),
             directories: Mutex::default(),
         }
     }
@@ -71,9 +76,30 @@ impl Cache {
             .insert(group.name, entry);
     }
 
-    /// Forgets `name` (Atlassian answered 404 or 403 for its ids).
+    /// Forgets `name` (Atlassian answered 404 or 403 for its ids), and the
+    /// Admin group page with it: the route may have come from there, and a
+    /// page wrong about one group is not trusted for the others.
     pub fn drop_group(&self, name: &str) {
         self.groups.lock().expect("cache lock").remove(name);
+        *self.admin_groups.lock().expect("cache lock") = None;
+    }
+
+    /// The first page of the organization's Admin groups, if read less than
+    /// the TTL ago.
+    pub fn admin_groups(&self, now_ms: u64) -> Option<Vec<AdminGroup>> {
+        let held = self.admin_groups.lock().expect("cache lock");
+        held.as_ref().and_then(|e| self.fresh(e, now_ms))
+    }
+
+    /// Keeps the Admin group page read at `now_ms`.
+    pub fn put_admin_groups(&self, groups: Vec<AdminGroup>, now_ms: u64) {
+        if self.ttl_ms == 0 {
+            return;
+        }
+        *self.admin_groups.lock().expect("cache lock") = Some(Stamped {
+            value: groups,
+            at_ms: now_ms,
+        });
     }
 
     /// The organization's Admin directories, if read less than the TTL ago.
@@ -133,6 +159,8 @@ mod tests {
         let c = Cache::new(Duration::ZERO);
         c.put_group(group("eng"), 1_000);
         c.put_directories(vec![], 1_000);
+        c.put_admin_groups(vec![], 1_000);
+        assert_eq!(c.admin_groups(1_000), None);
         assert_eq!(c.group("eng", 1_000), None);
         assert_eq!(c.directories(1_000), None);
     }
@@ -145,6 +173,24 @@ mod tests {
         c.drop_group("eng");
         assert_eq!(c.group("eng", 1), None);
         assert_eq!(c.group("ops", 1), Some(group("ops")));
+    }
+
+    #[test]
+    fn the_admin_group_page_expires_and_goes_with_a_dropped_group() {
+        let c = Cache::new(Duration::from_secs(1));
+        let g = AdminGroup {
+            id: crate::ids::AdminGroupId::new("g1"),
+            name: "eng".into(),
+            directory_id: Some(AdminDirectoryId::new("dir")),
+            external_synced: Some(false),
+            managed_by: Some("admins".into()),
+        };
+        c.put_admin_groups(vec![g.clone()], 0);
+        assert_eq!(c.admin_groups(999), Some(vec![g.clone()]));
+        assert_eq!(c.admin_groups(1_000), None);
+        c.put_admin_groups(vec![g], 0);
+        c.drop_group("ops");
+        assert_eq!(c.admin_groups(1), None);
     }
 
     #[test]

@@ -6,10 +6,9 @@
 
 use serde_json::json;
 
-use super::deprovision::remove_all;
+use super::deprovision::{load_with_owners, remove_all};
 use super::identity::{self, Ownership};
 use super::person::Person;
-use super::relationships;
 use super::{record_write, step, Ctx, StepExt, WriteMeaning};
 use crate::event::RemovalInput;
 use crate::ids::AccountId;
@@ -19,7 +18,8 @@ use crate::transport::Sent;
 /// Runs the action.
 pub(crate) async fn run(ctx: &Ctx, input: &RemovalInput) {
     let label = identity::label(&input.worker);
-    let Ok(loaded) = relationships::load(ctx, &input.worker).await else {
+    let (loaded, owners) = load_with_owners(ctx, input).await;
+    let Ok(loaded) = loaded else {
         return;
     };
     let Some((person, memberships, ownership)) = loaded else {
@@ -29,7 +29,7 @@ pub(crate) async fn run(ctx: &Ctx, input: &RemovalInput) {
     if !ownership_allows(ctx, input, &person, ownership.as_ref()) {
         return;
     }
-    if !remove_all(ctx, &person, &memberships).await {
+    if !remove_all(ctx, &person, &memberships, &owners).await {
         // Deleting now would drop whatever the refused or failed removals
         // left behind out of the record that shows it: stop, and say so.
         ctx.record(step(

@@ -9,6 +9,7 @@ use serde_json::json;
 
 use super::groups::{self, ResolvedGroup, Route};
 use super::identity::Ownership;
+use super::owners::{self, AdminOwners};
 use super::person::Person;
 use super::relationships::{self, Memberships};
 use super::{record_write, step, Ctx, StepExt, WriteMeaning};
@@ -18,7 +19,8 @@ use crate::scim::users::active_body;
 
 /// Runs the action.
 pub(crate) async fn run(ctx: &Ctx, input: &RemovalInput) {
-    let Ok(loaded) = relationships::load(ctx, &input.worker).await else {
+    let (loaded, owners) = load_with_owners(ctx, input).await;
+    let Ok(loaded) = loaded else {
         return;
     };
     let Some((person, memberships, ownership)) = loaded else {
@@ -32,13 +34,28 @@ pub(crate) async fn run(ctx: &Ctx, input: &RemovalInput) {
             person.label
         ));
     }
-    remove_all(ctx, &person, &memberships).await;
+    remove_all(ctx, &person, &memberships, &owners).await;
     deactivate(ctx, &person).await;
 }
 
-/// Removes every membership the person has, each through its owning system.
-/// True when none was refused (the removal cap) or failed.
-pub(crate) async fn remove_all(ctx: &Ctx, person: &Person, memberships: &Memberships) -> bool {
+/// The person and their memberships, and beside them (in the same round
+/// trip) which system owns the organization's Admin groups.
+pub(crate) async fn load_with_owners(
+    ctx: &Ctx,
+    input: &RemovalInput,
+) -> (Result<Option<relationships::Loaded>, ()>, AdminOwners) {
+    futures::join!(relationships::load(ctx, &input.worker), owners::read(ctx))
+}
+
+/// Removes every membership the person has, each through its owning system;
+/// `owners` routes the Admin groups it shows managed in Admin, the rest are
+/// resolved by name. True when none was refused (the removal cap) or failed.
+pub(crate) async fn remove_all(
+    ctx: &Ctx,
+    person: &Person,
+    memberships: &Memberships,
+    owners: &AdminOwners,
+) -> bool {
     let mut changes: Vec<(ResolvedGroup, bool)> = Vec::new();
     let mut seen = HashSet::new();
     // SCIM already named these groups with their SCIM ids: no look-up needed.
@@ -56,17 +73,22 @@ pub(crate) async fn remove_all(ctx: &Ctx, person: &Person, memberships: &Members
             false,
         ));
     }
-    let admin_names: Vec<String> = memberships
-        .admin
-        .iter()
-        .filter_map(|(_, n)| n.clone())
-        .filter(|n| !seen.contains(n))
-        .collect();
-    for (id, _) in memberships.admin.iter().filter(|(_, n)| n.is_none()) {
-        ctx.warn(format!(
-            "{} is in Admin group {id}, which has no name; it was not removed",
-            person.label
-        ));
+    let mut admin_names: Vec<String> = Vec::new();
+    for (id, name) in &memberships.admin {
+        let Some(name) = name else {
+            ctx.warn(format!(
+                "{} is in Admin group {id}, which has no name; it was not removed",
+                person.label
+            ));
+            continue;
+        };
+        if seen.contains(name) {
+            continue;
+        }
+        match owners.admin_route(ctx, id, name) {
+            Some(g) => changes.push((g, false)),
+            None => admin_names.push(name.clone()),
+        }
     }
     groups::resolve(ctx, &admin_names).await;
     let mut all_resolved = true;

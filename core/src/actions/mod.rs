@@ -9,6 +9,7 @@ pub mod delete;
 pub mod deprovision;
 pub mod groups;
 pub mod identity;
+mod owners;
 pub mod person;
 pub mod rails;
 pub mod relationships;

@@ -4,12 +4,16 @@
 use serde::Deserialize;
 use serde_json::json;
 
-use super::Admin;
+use super::{Admin, Page};
 use crate::ids::{AdminDirectoryId, AdminGroupId};
-use crate::transport::ApiError;
+use crate::report::System;
+use crate::transport::{expect_json, ApiError, ApiRequest, Kind};
 
 /// Most names one search may carry (the spec's `maxItems`).
 const NAMES_PER_SEARCH: usize = 100;
+
+/// Most groups one page of a search returns (the spec's `limit` maximum).
+pub const GROUPS_PER_PAGE: usize = 100;
 
 /// A group as the Admin API describes it.
 #[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
@@ -45,10 +49,23 @@ impl Admin<'_> {
     pub async fn search_groups(&self, names: &[String]) -> Result<Vec<AdminGroup>, ApiError> {
         let mut out = Vec::new();
         for chunk in names.chunks(NAMES_PER_SEARCH) {
-            let body = json!({"groupNames": chunk, "limit": 100});
+            let body = json!({"groupNames": chunk, "limit": GROUPS_PER_PAGE});
             let path = format!("{}/directories/-/groups/search", self.org_path()?);
             out.extend(self.search_all::<AdminGroup>(path, body).await?);
         }
         Ok(out)
+    }
+
+    /// The first page of the organization's groups, across all directories,
+    /// with no filter (the search body is optional; an empty one lists every
+    /// group): up to [`GROUPS_PER_PAGE`] groups with their owning system, in
+    /// one request that needs no name. Further pages are not followed.
+    pub async fn first_groups_page(&self) -> Result<Vec<AdminGroup>, ApiError> {
+        let path = format!("{}/directories/-/groups/search", self.org_path()?);
+        let req = ApiRequest::new(System::Admin, http::Method::POST, path, Kind::Read)
+            .json(json!({"limit": GROUPS_PER_PAGE}));
+        let resp = self.t.read(req).await?;
+        let page: Page<AdminGroup> = expect_json(&resp, System::Admin)?;
+        Ok(page.data)
     }
 }

@@ -8,7 +8,8 @@
 # wasm-bindgen CLI — the very version of the wasm-bindgen crate in Cargo.lock,
 # installed into .tools/cargo — writes the JS glue for Node (pkg/node, CommonJS,
 # loads the .wasm synchronously) and for browsers, Deno and bundlers (pkg/web,
-# ES module); wasm-opt -Oz from the pinned npm package `binaryen` (wasm/node_modules,
+# ES module; the exports name Deno before Node, since Deno also matches "node");
+# wasm-opt -Oz from the pinned npm package `binaryen` (wasm/node_modules,
 # `npm ci` in wasm/) shrinks each .wasm when it is installed; then the
 # hand-written types (wasm/js/*.d.ts), the web entry and a package.json are
 # added, and the .wasm size is printed raw and gzipped.
@@ -88,6 +89,7 @@ cat > "$PKG/package.json" <<EOF
   "exports": {
     ".": {
       "types": "./index.d.ts",
+      "deno": "./web/index.js",
       "node": "./node/$NAME.js",
       "default": "./web/index.js"
     },

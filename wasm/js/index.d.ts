@@ -1,3 +1,4 @@
+/// <reference lib="esnext.disposable" />
 // Types of the `atlassian-lcm` package: the Atlassian Cloud user-lifecycle
 // connector as a JavaScript class over a WebAssembly build of its Rust engine.
 //
@@ -675,4 +676,10 @@ export declare class AtlassianLcm {
   capabilities(): Capabilities;
   /** Releases the WebAssembly memory now (otherwise done when collected). */
   free(): void;
+  /**
+   * The same as {@link free}, so `using lcm = new AtlassianLcm(config)` frees
+   * the instance at the end of its scope. Defined where the runtime has
+   * `Symbol.dispose` (Node 18.18+/20.4+, Deno, workerd, current browsers).
+   */
+  [Symbol.dispose](): void;
 }

@@ -1,4 +1,5 @@
-// Compiles with lib ES2022 only: the package's types do not need the DOM.
+// Compiles with lib ES2022 only: the package's types do not need the DOM (they
+// bring the one newer library they use, esnext.disposable, for Symbol.dispose).
 import { AtlassianLcm, type FetchFunction, type Report } from "atlassian-lcm";
 
 const mockFetch: FetchFunction = async (url, init) => ({
@@ -12,5 +13,7 @@ export async function demo(): Promise<Report["outcome"]> {
     { scimUrl: "https://api.atlassian.com/scim/directory/d", scimToken: "t", adminApiKey: "k", scimOrganizationId: "o" },
     { fetch: mockFetch },
   );
-  return (await lcm.check()).outcome;
+  const outcome = (await lcm.check()).outcome;
+  lcm[Symbol.dispose]();
+  return outcome;
 }

@@ -90,6 +90,13 @@ export async function demo(): Promise<string[]> {
   return out;
 }
 
+export async function disposed(): Promise<string> {
+  const lcm = new AtlassianLcm(config);
+  const version: string = AtlassianLcm.version;
+  lcm[Symbol.dispose]();
+  return version;
+}
+
 export async function web(bytes: ArrayBuffer): Promise<Report> {
   initSync({ module: bytes });
   await init();

@@ -15,7 +15,10 @@ test("package.json names the entries, and they exist", () => {
   assert.equal(manifest.name, "atlassian-lcm");
   assert.equal(manifest.types, "./index.d.ts");
   const root = manifest.exports["."];
-  for (const file of [root.types, root.node, root.default, manifest.exports["./web"].default, manifest.exports["./web"].types]) {
+  // Deno matches "node" too: its own condition, listed first, gives it the web build.
+  assert.deepEqual(Object.keys(root).slice(0, 3), ["types", "deno", "node"]);
+  assert.equal(root.deno, root.default);
+  for (const file of [root.types, root.deno, root.node, root.default, manifest.exports["./web"].default, manifest.exports["./web"].types]) {
     assert.ok(existsSync(path.join(pkg, file)), file);
   }
 });

@@ -1,6 +1,9 @@
 // The web build in headless Chromium: a page served from 127.0.0.1 imports
 // pkg/web/index.js (the .wasm is fetched beside it), plans a joiner and runs a
-// check against the emulator over CORS with the browser's own fetch.
+// check against the emulator over CORS with the browser's own fetch; and the
+// README's browser snippet, served verbatim with the package under
+// /node_modules/atlassian-lcm/ and the emulator's config as /lcm-config.json,
+// plans and runs a joiner.
 //
 // Chromium is Debian's /usr/bin/chromium (CHROMIUM overrides), driven by
 // playwright-core with a fresh profile.
@@ -15,6 +18,7 @@ import { chromium } from "playwright-core";
 
 import { startEmulator } from "../support/emulator.mjs";
 import { joiner } from "../support/fixtures.mjs";
+import { assertJoinerPlannedAndRun, readmeSnippet } from "../support/readme.mjs";
 
 const pkg = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../pkg");
 const executablePath = process.env.CHROMIUM ?? "/usr/bin/chromium";
@@ -45,8 +49,11 @@ function serve(input) {
     const url = new URL(req.url, "http://127.0.0.1");
     if (url.pathname === "/") return send(res, 200, ".html", page);
     if (url.pathname === "/input.json") return send(res, 200, ".json", JSON.stringify(input));
-    if (url.pathname.startsWith("/pkg/")) {
-      const file = path.join(pkg, path.normalize(url.pathname.slice(5)));
+    if (url.pathname === "/readme.html") return send(res, 200, ".html", readmeSnippet("browser"));
+    if (url.pathname === "/lcm-config.json") return send(res, 200, ".json", JSON.stringify(input.config));
+    const prefix = ["/pkg/", "/node_modules/atlassian-lcm/"].find((p) => url.pathname.startsWith(p));
+    if (prefix) {
+      const file = path.join(pkg, path.normalize(url.pathname.slice(prefix.length)));
       if (file.startsWith(pkg) && statSync(file, { throwIfNoEntry: false })?.isFile()) {
         return send(res, 200, path.extname(file), readFileSync(file));
       }
@@ -88,6 +95,7 @@ after(async () => {
 });
 
 test("the web build plans a joiner against the emulator from a page", async () => {
+  await emu.reset();
   const tab = await context.newPage();
   const errors = [];
   tab.on("pageerror", (e) => errors.push(String(e)));
@@ -110,4 +118,17 @@ test("the web build plans a joiner against the emulator from a page", async () =
   assert.equal(log.length, plan.apiCalls + check.apiCalls);
   assert.ok(log.every((r) => r.method === "GET" || r.path.endsWith("/search")), JSON.stringify(log.map((r) => `${r.method} ${r.path}`)));
   assert.equal(await emu.user("mary.somerville@example.com"), undefined);
+});
+
+test("the README's browser snippet plans and runs a joiner", async () => {
+  await emu.reset();
+  const tab = await context.newPage();
+  const errors = [];
+  // A script error ends the wait at once rather than at the timeout.
+  const failed = new Promise((resolve) => tab.on("pageerror", (e) => resolve(errors.push(String(e)))));
+  await tab.goto(`http://127.0.0.1:${server.address().port}/readme.html`);
+  const written = tab.waitForFunction(() => document.getElementById("report")?.textContent, null, { timeout: 30_000 });
+  await Promise.race([written, failed]);
+  assert.deepEqual(errors, []);
+  await assertJoinerPlannedAndRun(assert, emu, JSON.parse(await tab.locator("#report").textContent()));
 });

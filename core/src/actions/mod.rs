@@ -95,6 +95,22 @@ impl Ctx {
         self.steps.lock().expect("steps lock").push(step);
     }
 
+    /// How many steps are recorded so far: a mark for [`Ctx::order_steps_since`].
+    pub fn steps_len(&self) -> usize {
+        self.steps.lock().expect("steps lock").len()
+    }
+
+    /// Puts the steps recorded since `mark` in the order `rank` gives them
+    /// (stable: one target's steps keep their order). Concurrent writes
+    /// record as they finish; a report, read by people and diffed by tests,
+    /// should list them in the order they were asked for instead.
+    pub fn order_steps_since(&self, mark: usize, rank: impl Fn(&Step) -> usize) {
+        let mut steps = self.steps.lock().expect("steps lock");
+        if let Some(tail) = steps.get_mut(mark..) {
+            tail.sort_by_key(|s| rank(s));
+        }
+    }
+
     pub fn warn(&self, message: impl Into<String>) {
         self.warnings
             .lock()

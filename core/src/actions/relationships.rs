@@ -345,11 +345,22 @@ pub(crate) async fn apply(ctx: &Ctx, person: &Person, changes: Vec<(ResolvedGrou
         allowed.retain(|(_, add)| *add);
     }
     let capped = removals > safety.max_removals();
+    let targets: Vec<String> = allowed
+        .iter()
+        .map(|(g, _)| format!("group {}", g.name))
+        .collect();
+    let mark = ctx.steps_len();
     let results: Vec<bool> = stream::iter(allowed)
         .map(|(g, add)| change_one(ctx, person, g, add))
         .buffer_unordered(ctx.config().limits().concurrency())
         .collect()
         .await;
+    ctx.order_steps_since(mark, |s| {
+        targets
+            .iter()
+            .position(|t| *t == s.target)
+            .unwrap_or(targets.len())
+    });
     !capped && results.into_iter().all(|ok| ok)
 }
 

@@ -274,7 +274,7 @@ def check_transformed_api_requires_sigv4(transformed: dict[str, Any]) -> None:
     for perm_id, perm in resources_of(transformed, "AWS::Lambda::Permission").items():
         assert perm["Properties"].get("SourceArn"), f"{perm_id}: invoke permission must be scoped by SourceArn"
     # SAM must not have generated a role or policy of its own beside ours.
-    assert list(resources_of(transformed, "AWS::IAM::Role")) == ["FunctionRole"]
+    assert sorted(resources_of(transformed, "AWS::IAM::Role")) == ["FunctionRole", "PipeRole"]
     assert not resources_of(transformed, "AWS::IAM::Policy")
 
 
@@ -331,38 +331,64 @@ def _sqs_queue_id(template: dict[str, Any], value: Any) -> str:
     return queue_id
 
 
+def rule_targets(template: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """The rule's one target on each delivery path: `{"direct": ..., "queue": ...}`."""
+    _rule_id, rule = one_resource(template, "AWS::Events::Rule")
+    targets = rule["Properties"]["Targets"]
+    assert isinstance(targets, dict) and set(targets) == {"Fn::If"}, "Targets: !If [DirectDelivery, ...]"
+    condition, direct, queue = targets["Fn::If"]
+    assert condition == "DirectDelivery", f"the rule's targets switch on DirectDelivery, not {condition}"
+    found = {}
+    for name, branch in (("direct", direct), ("queue", queue)):
+        assert isinstance(branch, list) and len(branch) == 1, f"{name}: exactly one target"
+        found[name] = branch[0]
+    return found
+
+
 def check_event_rule(template: dict[str, Any]) -> None:
     rule_id, rule = one_resource(template, "AWS::Events::Rule")
     props = rule["Properties"]
     assert props.get("State", "ENABLED") == "ENABLED"
     fn_id, _fn = function(template)
-    targets = props["Targets"]
-    assert len(targets) == 1
-    (target,) = targets
-    assert ref_target(target["Arn"]) == fn_id
-    retry = target.get("RetryPolicy", {})
-    assert {"MaximumRetryAttempts", "MaximumEventAgeInSeconds"} <= set(retry), "target needs a retry policy"
-    dlq_id = _sqs_queue_id(template, target.get("DeadLetterConfig", {}).get("Arn"))
+    targets = rule_targets(template)
+    assert ref_target(targets["direct"]["Arn"]) == fn_id, "direct: the rule invokes the function"
+    ingress = _sqs_queue_id(template, targets["queue"]["Arn"])
+    assert ingress == pipe_source(template), "queue: the rule feeds the pipe's source queue"
+    dlqs = set()
+    for name, target in targets.items():
+        retry = target.get("RetryPolicy", {})
+        assert {"MaximumRetryAttempts", "MaximumEventAgeInSeconds"} <= set(retry), f"{name} target needs a retry policy"
+        dlqs.add(_sqs_queue_id(template, target.get("DeadLetterConfig", {}).get("Arn")))
+    assert len(dlqs) == 1, f"both targets keep undeliverable events in the same dead-letter queue, not {dlqs}"
+    (dlq_id,) = dlqs
+    _only_rule_may_send(template, rule_id, dlq_id)
+    _only_rule_may_send(template, rule_id, ingress)
     # EventBridge may send to the DLQ only on behalf of this rule.
+    # And the rule may invoke the function, only as itself, only on the direct path.
+    perms = [
+        p for p in resources_of(template, "AWS::Lambda::Permission").values()
+        if p["Properties"]["Principal"] == "events.amazonaws.com"
+    ]
+    assert len(perms) == 1 and ref_target(perms[0]["Properties"]["SourceArn"]) == rule_id
+    assert perms[0].get("Condition") == "DirectDelivery", "the rule may invoke the function only when it targets it"
+
+
+def _only_rule_may_send(template: dict[str, Any], rule_id: str, queue_id: str) -> None:
+    """EventBridge may send to the queue only on behalf of the rule."""
     allowed = False
     for policy in resources_of(template, "AWS::SQS::QueuePolicy").values():
-        if dlq_id not in [ref_target(q) for q in policy["Properties"]["Queues"]]:
+        if queue_id not in [ref_target(q) for q in policy["Properties"]["Queues"]]:
             continue
         for statement in as_list(policy["Properties"]["PolicyDocument"]["Statement"]):
             if statement["Effect"] != "Allow":
                 continue
             assert statement.get("Principal") == {"Service": "events.amazonaws.com"}, statement
             source = statement.get("Condition", {}).get("ArnEquals", {}).get("aws:SourceArn")
-            assert ref_target(source) == rule_id, "DLQ policy must be scoped by aws:SourceArn to the rule"
+            assert ref_target(source) == rule_id, f"{queue_id} policy must be scoped by aws:SourceArn to the rule"
             assert as_list(statement["Action"]) == ["sqs:SendMessage"]
+            assert ref_target(statement.get("Resource")) == queue_id, f"{queue_id} policy grants on itself only"
             allowed = True
-    assert allowed, f"no queue policy lets EventBridge send to {dlq_id}"
-    # And the rule may invoke the function, only as itself.
-    perms = [
-        p for p in resources_of(template, "AWS::Lambda::Permission").values()
-        if p["Properties"]["Principal"] == "events.amazonaws.com"
-    ]
-    assert len(perms) == 1 and ref_target(perms[0]["Properties"]["SourceArn"]) == rule_id
+    assert allowed, f"no queue policy lets EventBridge send to {queue_id}"
 
 
 # The rule's bus: the stack's own bus, or the existing custom bus the operator names.
@@ -484,11 +510,18 @@ def check_no_wildcard_allow(template: dict[str, Any]) -> None:
         assert not statement.get("NotAction") and not statement.get("NotResource"), f"{where}: no Not* in Allow"
         if any(r == "*" for r in resources):
             assert not any("*" in a for a in actions), f"{where}: wildcard action {actions} on '*'"
-    for statement in function_role_statements(template):
+    # Every role of the stack (the function's and the pipe's) names its resources.
+    function_role_statements(template)  # the function uses the stack's own role
+    role_statements = []
+    for role_id, role in resources_of(template, "AWS::IAM::Role").items():
+        for policy in role["Properties"].get("Policies", []):
+            for statement in as_list(policy["PolicyDocument"]["Statement"]):
+                role_statements.extend((role_id, s) for s in branches(statement))
+    for where, statement in role_statements:
         if "*" in as_list(statement["Resource"]):
-            assert all(a.startswith("xray:") for a in as_list(statement["Action"])), statement
+            assert all(a.startswith("xray:") for a in as_list(statement["Action"])), f"{where}: {statement}"
         else:
-            assert not contains_wildcard(statement["Resource"]), statement
+            assert not contains_wildcard(statement["Resource"]), f"{where}: {statement}"
 
 
 def check_switches_wired(template: dict[str, Any]) -> None:
@@ -510,7 +543,7 @@ def check_alarms(template: dict[str, Any]) -> None:
     fn_id, _fn = function(template)
     alarms = list(resources_of(template, "AWS::CloudWatch::Alarm").values())
 
-    def has(namespace: str, metric: str, dimension: str, target: str) -> bool:
+    def has(namespace: str, metric: str, dimension: str, target: str, threshold: Any = 0) -> bool:
         for alarm in alarms:
             p = alarm["Properties"]
             dims = [d for d in p.get("Dimensions", []) if isinstance(d, dict) and "Name" in d]
@@ -518,16 +551,28 @@ def check_alarms(template: dict[str, Any]) -> None:
                 continue
             if not any(d["Name"] == dimension and ref_target(d["Value"]) == target for d in dims):
                 continue
-            if p.get("ComparisonOperator") == "GreaterThanThreshold" and p.get("Threshold") == 0:
+            if p.get("ComparisonOperator") == "GreaterThanThreshold" and p.get("Threshold") == threshold:
                 return True
         return False
 
     assert has("AWS/Lambda", "Errors", "FunctionName", fn_id), "no alarm on function errors"
     assert has("AWS/Lambda", "Throttles", "FunctionName", fn_id), "no alarm on function throttles"
+    consumed = {pipe_source(template), event_queue(template)}
     for queue_id in resources_of(template, "AWS::SQS::Queue"):
-        assert has("AWS/SQS", "ApproximateNumberOfMessagesVisible", "QueueName", queue_id), (
-            f"no depth alarm on {queue_id}"
-        )
+        if queue_id in consumed:
+            # A working queue is busy during a load: alarm on the age of its oldest record.
+            # Older than a visibility timeout: redelivered at least once, or not polled at all.
+            age = {"Ref": "QueueVisibilityTimeoutSeconds"}
+            assert has("AWS/SQS", "ApproximateAgeOfOldestMessage", "QueueName", queue_id, age), (
+                f"no age alarm on {queue_id}"
+            )
+        else:
+            assert has("AWS/SQS", "ApproximateNumberOfMessagesVisible", "QueueName", queue_id), (
+                f"no depth alarm on {queue_id}"
+            )
+    pipe_id, _pipe = one_resource(template, "AWS::Pipes::Pipe")
+    for metric in ("ExecutionThrottled", "ExecutionFailed"):
+        assert has("AWS/EventBridge/Pipes", metric, "PipeName", pipe_id), f"no alarm on the pipe's {metric}"
 
 
 def check_operations(template: dict[str, Any]) -> None:
@@ -546,6 +591,123 @@ def check_operations(template: dict[str, Any]) -> None:
     assert "EnableTracing" in params and "LogRetentionDays" in params
 
 
+def pipe_source(template: dict[str, Any]) -> str:
+    _pid, pipe = one_resource(template, "AWS::Pipes::Pipe")
+    return _sqs_queue_id(template, pipe["Properties"].get("Source"))
+
+
+def event_queue(template: dict[str, Any]) -> str:
+    _mid, mapping = one_resource(template, "AWS::Lambda::EventSourceMapping")
+    return _sqs_queue_id(template, mapping["Properties"].get("EventSourceArn"))
+
+
+def _redrive_target(template: dict[str, Any], queue_id: str) -> str:
+    redrive = template["Resources"][queue_id]["Properties"].get("RedrivePolicy", {})
+    dlq = _sqs_queue_id(template, redrive.get("deadLetterTargetArn"))
+    assert ref_target(redrive.get("maxReceiveCount")) == "QueueMaxReceiveCount", (
+        f"{queue_id}: maxReceiveCount comes from QueueMaxReceiveCount"
+    )
+    return dlq
+
+
+QUEUE_PATH_PARTS = (
+    "IngressQueue", "IngressDeadLetterQueue", "IngressQueuePolicy", "EventQueue", "EventDeadLetterQueueFifo",
+    "EventQueuePolicy", "PipeRole", "EventsPipe", "EventQueueMapping",
+)
+
+
+def check_event_queue(template: dict[str, Any]) -> None:
+    """The FIFO event queue and its event source mapping: partial batch responses,
+    concurrency and batch size from parameters, a FIFO dead-letter queue, and the queue
+    path built only when EventDelivery=queue (the default)."""
+    params, conditions = template["Parameters"], template["Conditions"]
+    delivery = params["EventDelivery"]
+    assert delivery.get("AllowedValues") == ["queue", "direct"] and delivery.get("Default") == "queue"
+    assert conditions["DirectDelivery"] == {"Fn::Equals": [{"Ref": "EventDelivery"}, "direct"]}
+    assert conditions["QueueDelivery"] == {"Fn::Not": [conditions["DirectDelivery"]]}
+    for part in QUEUE_PATH_PARTS:
+        assert template["Resources"][part].get("Condition") == "QueueDelivery", f"{part} belongs to the queue path"
+    mapping_id, mapping = one_resource(template, "AWS::Lambda::EventSourceMapping")
+    props = mapping["Properties"]
+    fn_id, _fn = function(template)
+    assert ref_target(props.get("FunctionName")) == fn_id
+    assert props.get("FunctionResponseTypes") == ["ReportBatchItemFailures"], (
+        f"{mapping_id} must let the function report partial batch failures"
+    )
+    assert ref_target(props.get("ScalingConfig", {}).get("MaximumConcurrency")) == "QueueMaximumConcurrency"
+    concurrency = params["QueueMaximumConcurrency"]
+    assert (concurrency.get("MinValue"), concurrency.get("MaxValue")) == (2, 1000), "MaximumConcurrency is 2-1000"
+    assert ref_target(props.get("BatchSize")) == "QueueBatchSize"
+    assert params["QueueBatchSize"].get("MaxValue", 10**6) <= 10, "a FIFO event source takes at most 10 records"
+    assert "MaximumBatchingWindowInSeconds" not in props, "FIFO event sources take no batching window"
+    queue_id = event_queue(template)
+    queue = template["Resources"][queue_id]["Properties"]
+    assert queue.get("FifoQueue") is True, f"{queue_id} must be FIFO: one worker's events in order"
+    assert ref_target(queue.get("VisibilityTimeout")) == "QueueVisibilityTimeoutSeconds"
+    dlq = _redrive_target(template, queue_id)
+    assert template["Resources"][dlq]["Properties"].get("FifoQueue") is True, "a FIFO queue's DLQ is FIFO"
+    # The function may consume exactly this queue, on the queue path only.
+    consume = {"sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ChangeMessageVisibility"}
+    _rid, role = one_role_of_function(template)
+    grants = []
+    for policy in role["Properties"].get("Policies", []):
+        for statement in as_list(policy["PolicyDocument"]["Statement"]):
+            for concrete in branches(statement):
+                if any(str(a) in consume or str(a) in ("sqs:*", "*") for a in as_list(concrete.get("Action"))):
+                    grants.append((statement, concrete))
+    assert len(grants) == 1, f"one statement lets the function consume a queue, got {len(grants)}"
+    ((wrapper, statement),) = grants
+    assert isinstance(wrapper, dict) and wrapper.get("Fn::If", [None])[0] == "QueueDelivery", (
+        "the consume grant exists only on the queue path"
+    )
+    assert set(as_list(statement["Action"])) == consume, statement["Action"]
+    assert statement["Resource"] == {"Fn::GetAtt": [queue_id, "Arn"]}, statement["Resource"]
+
+
+def one_role_of_function(template: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    _fid, fn = function(template)
+    role_id = ref_target(fn["Properties"].get("Role"))
+    return role_id, template["Resources"][role_id]
+
+
+def check_pipe(template: dict[str, Any]) -> None:
+    """The pipe: from the rule's ingress queue to the FIFO event queue, the message group
+    taken from the worker's hrId and the deduplication id from the event id, the body
+    forwarded unchanged; its role may only read the one and send to the other."""
+    pipe_id, pipe = one_resource(template, "AWS::Pipes::Pipe")
+    props = pipe["Properties"]
+    source, target = pipe_source(template), _sqs_queue_id(template, props.get("Target"))
+    assert target == event_queue(template), f"{pipe_id} must feed the queue the function consumes"
+    assert not template["Resources"][source]["Properties"].get("FifoQueue"), "the ingress queue is standard"
+    _redrive_target(template, source)
+    assert props.get("DesiredState", "RUNNING") == "RUNNING"
+    params = props.get("TargetParameters", {})
+    sqs = params.get("SqsQueueParameters", {})
+    assert sqs.get("MessageGroupId") == "$.body.detail.worker.hrId", "one message group per worker (hrId)"
+    assert sqs.get("MessageDeduplicationId") == "$.body.id", "deduplicate on the EventBridge event id"
+    assert params.get("InputTemplate") == "<$.body>", "the function receives the EventBridge event unchanged"
+    assert "Enrichment" not in props, "no enrichment: nothing else sees the events"
+    role_id = ref_target(props.get("RoleArn"))
+    role = template["Resources"][role_id]
+    trust = as_list(role["Properties"]["AssumeRolePolicyDocument"]["Statement"])
+    assert len(trust) == 1 and trust[0].get("Principal") == {"Service": "pipes.amazonaws.com"}, trust
+    assert trust[0].get("Condition", {}).get("StringEquals", {}).get("aws:SourceAccount") == {"Ref": "AWS::AccountId"}, (
+        "only pipes of this account may assume the pipe role"
+    )
+    assert not role["Properties"].get("ManagedPolicyArns"), "the pipe role attaches no managed policy"
+    granted = {}
+    for policy in role["Properties"].get("Policies", []):
+        for statement in as_list(policy["PolicyDocument"]["Statement"]):
+            assert statement.get("Effect") == "Allow"
+            queue = ref_target(statement.get("Resource"))
+            assert queue and not isinstance(statement["Resource"], list), f"one named queue per statement: {statement}"
+            granted.setdefault(queue, set()).update(as_list(statement["Action"]))
+    assert granted == {
+        source: {"sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"},
+        target: {"sqs:SendMessage"},
+    }, f"the pipe role may read {source} and send to {target}, nothing else: {granted}"
+
+
 ALL_CHECKS = [
     check_function_build,
     check_api_requires_iam,
@@ -562,4 +724,6 @@ ALL_CHECKS = [
     check_switches_wired,
     check_alarms,
     check_operations,
+    check_event_queue,
+    check_pipe,
 ]

@@ -20,7 +20,9 @@ TEMPLATE = cfn.load_template()
 def test_template_parses_with_intrinsics() -> None:
     assert TEMPLATE["Transform"] == "AWS::Serverless-2016-10-31"
     rule = TEMPLATE["Resources"]["LifecycleEventRule"]["Properties"]
-    assert rule["Targets"][0]["Arn"] == {"Fn::GetAtt": ["LcmFunction", "Arn"]}
+    direct, queue = rule["Targets"]["Fn::If"][1:]
+    assert direct[0]["Arn"] == {"Fn::GetAtt": ["LcmFunction", "Arn"]}
+    assert queue[0]["Arn"] == {"Fn::GetAtt": ["IngressQueue", "Arn"]}
     assert rule["Name"] == {"Fn::Sub": "${AWS::StackName}-worker-lifecycle"}
 
 
@@ -49,8 +51,9 @@ def _statement(t: dict[str, Any], sid: str) -> dict[str, Any]:
     return next(s for s in _role_statements(t) if isinstance(s, dict) and s.get("Sid") == sid)
 
 
-def _target(t: dict[str, Any]) -> dict[str, Any]:
-    return t["Resources"]["LifecycleEventRule"]["Properties"]["Targets"][0]
+def _target(t: dict[str, Any], path: str = "direct") -> dict[str, Any]:
+    _cond, direct, queue = t["Resources"]["LifecycleEventRule"]["Properties"]["Targets"]["Fn::If"]
+    return (direct if path == "direct" else queue)[0]
 
 
 def route_auth_none(t):
@@ -104,6 +107,161 @@ def dlq_detached(t):
 
 def retry_policy_missing(t):
     del _target(t)["RetryPolicy"]
+
+
+def queue_target_dlq_detached(t):
+    del _target(t, "queue")["DeadLetterConfig"]
+
+
+def queue_target_retry_missing(t):
+    del _target(t, "queue")["RetryPolicy"]
+
+
+def queue_target_is_fifo_queue(t):
+    # Straight to the FIFO queue: a rule's SQS target can only set a static group id.
+    _target(t, "queue")["Arn"] = {"Fn::GetAtt": ["EventQueue", "Arn"]}
+
+
+def ingress_policy_unscoped(t):
+    statement = t["Resources"]["IngressQueuePolicy"]["Properties"]["PolicyDocument"]["Statement"][0]
+    del statement["Condition"]
+
+
+def ingress_policy_any_principal(t):
+    statement = t["Resources"]["IngressQueuePolicy"]["Properties"]["PolicyDocument"]["Statement"][0]
+    statement["Principal"] = {"AWS": "*"}
+
+
+def invoke_permission_on_queue_path(t):
+    del t["Resources"]["LifecycleEventRuleInvokePermission"]["Condition"]
+
+
+def _mapping(t: dict[str, Any]) -> dict[str, Any]:
+    return t["Resources"]["EventQueueMapping"]["Properties"]
+
+
+def _pipe(t: dict[str, Any]) -> dict[str, Any]:
+    return t["Resources"]["EventsPipe"]["Properties"]
+
+
+def _pipe_statements(t: dict[str, Any]) -> list[Any]:
+    return t["Resources"]["PipeRole"]["Properties"]["Policies"][0]["PolicyDocument"]["Statement"]
+
+
+def no_partial_batch_responses(t):
+    del _mapping(t)["FunctionResponseTypes"]
+
+
+def concurrency_hardcoded(t):
+    _mapping(t)["ScalingConfig"]["MaximumConcurrency"] = 50
+
+
+def concurrency_unbounded(t):
+    del _mapping(t)["ScalingConfig"]
+
+
+def batch_too_large(t):
+    t["Parameters"]["QueueBatchSize"]["MaxValue"] = 100
+
+
+def batching_window(t):
+    _mapping(t)["MaximumBatchingWindowInSeconds"] = 5
+
+
+def event_queue_standard(t):
+    del t["Resources"]["EventQueue"]["Properties"]["FifoQueue"]
+
+
+def event_queue_without_dlq(t):
+    del t["Resources"]["EventQueue"]["Properties"]["RedrivePolicy"]
+
+
+def event_queue_unencrypted(t):
+    t["Resources"]["EventQueue"]["Properties"]["SqsManagedSseEnabled"] = False
+
+
+def event_queue_not_retained(t):
+    del t["Resources"]["EventQueue"]["DeletionPolicy"]
+
+
+def queue_path_unconditional(t):
+    del t["Resources"]["EventQueueMapping"]["Condition"]
+
+
+def direct_by_default(t):
+    t["Parameters"]["EventDelivery"]["Default"] = "direct"
+
+
+def consume_any_queue(t):
+    grant = next(s for s in _role_statements(t) if isinstance(s, dict) and "Fn::If" in s
+                 and s["Fn::If"][1].get("Sid") == "ConsumeEventQueue")
+    grant["Fn::If"][1]["Resource"] = "*"
+
+
+def consume_on_direct_path_too(t):
+    statements = _role_statements(t)
+    index = next(i for i, s in enumerate(statements) if isinstance(s, dict) and "Fn::If" in s
+                 and s["Fn::If"][1].get("Sid") == "ConsumeEventQueue")
+    statements[index] = statements[index]["Fn::If"][1]
+
+
+def consume_purge_too(t):
+    grant = next(s for s in _role_statements(t) if isinstance(s, dict) and "Fn::If" in s
+                 and s["Fn::If"][1].get("Sid") == "ConsumeEventQueue")
+    grant["Fn::If"][1]["Action"].append("sqs:PurgeQueue")
+
+
+def group_id_static(t):
+    _pipe(t)["TargetParameters"]["SqsQueueParameters"]["MessageGroupId"] = "hr-events"
+
+
+def dedup_by_content(t):
+    del _pipe(t)["TargetParameters"]["SqsQueueParameters"]["MessageDeduplicationId"]
+
+
+def pipe_reshapes_event(t):
+    _pipe(t)["TargetParameters"]["InputTemplate"] = "<$.body.detail>"
+
+
+def pipe_to_failure_queue(t):
+    _pipe(t)["Target"] = {"Fn::GetAtt": ["FailureQueue", "Arn"]}
+
+
+def pipe_role_sends_anywhere(t):
+    _pipe_statements(t)[1]["Resource"] = "*"
+
+
+def pipe_role_extra_action(t):
+    _pipe_statements(t)[0]["Action"].append("sqs:SendMessage")
+
+
+def pipe_role_any_account(t):
+    del t["Resources"]["PipeRole"]["Properties"]["AssumeRolePolicyDocument"]["Statement"][0]["Condition"]
+
+
+def ingress_without_dlq(t):
+    del t["Resources"]["IngressQueue"]["Properties"]["RedrivePolicy"]
+
+
+def fifo_dlq_alarm_missing(t):
+    del t["Resources"]["EventDeadLetterQueueFifoDepthAlarm"]
+
+
+def ingress_dlq_alarm_wrong_queue(t):
+    dims = t["Resources"]["IngressDeadLetterQueueDepthAlarm"]["Properties"]["Dimensions"]
+    dims[0]["Value"] = {"Fn::GetAtt": ["IngressQueue", "QueueName"]}
+
+
+def event_queue_age_alarm_missing(t):
+    del t["Resources"]["EventQueueAgeAlarm"]
+
+
+def pipe_throttle_alarm_missing(t):
+    del t["Resources"]["PipeThrottledAlarm"]
+
+
+def pipe_failure_alarm_wrong_metric(t):
+    t["Resources"]["PipeFailedAlarm"]["Properties"]["MetricName"] = "Invocations"
 
 
 def dlq_policy_unscoped(t):
@@ -284,6 +442,41 @@ MUTATIONS = [
     (dlq_detached, cfn.check_event_rule),
     (retry_policy_missing, cfn.check_event_rule),
     (dlq_policy_unscoped, cfn.check_event_rule),
+    (queue_target_dlq_detached, cfn.check_event_rule),
+    (queue_target_retry_missing, cfn.check_event_rule),
+    (queue_target_is_fifo_queue, cfn.check_event_rule),
+    (ingress_policy_unscoped, cfn.check_event_rule),
+    (ingress_policy_any_principal, cfn.check_event_rule),
+    (invoke_permission_on_queue_path, cfn.check_event_rule),
+    (no_partial_batch_responses, cfn.check_event_queue),
+    (concurrency_hardcoded, cfn.check_event_queue),
+    (concurrency_unbounded, cfn.check_event_queue),
+    (batch_too_large, cfn.check_event_queue),
+    (batching_window, cfn.check_event_queue),
+    (event_queue_standard, cfn.check_event_queue),
+    (event_queue_without_dlq, cfn.check_event_queue),
+    (event_queue_unencrypted, cfn.check_queues_encrypted),
+    (event_queue_not_retained, cfn.check_retained),
+    (queue_path_unconditional, cfn.check_event_queue),
+    (direct_by_default, cfn.check_event_queue),
+    (consume_any_queue, cfn.check_event_queue),
+    (consume_any_queue, cfn.check_no_wildcard_allow),
+    (consume_on_direct_path_too, cfn.check_event_queue),
+    (consume_purge_too, cfn.check_event_queue),
+    (group_id_static, cfn.check_pipe),
+    (dedup_by_content, cfn.check_pipe),
+    (pipe_reshapes_event, cfn.check_pipe),
+    (pipe_to_failure_queue, cfn.check_pipe),
+    (pipe_role_sends_anywhere, cfn.check_pipe),
+    (pipe_role_sends_anywhere, cfn.check_no_wildcard_allow),
+    (pipe_role_extra_action, cfn.check_pipe),
+    (pipe_role_any_account, cfn.check_pipe),
+    (ingress_without_dlq, cfn.check_pipe),
+    (fifo_dlq_alarm_missing, cfn.check_alarms),
+    (ingress_dlq_alarm_wrong_queue, cfn.check_alarms),
+    (event_queue_age_alarm_missing, cfn.check_alarms),
+    (pipe_throttle_alarm_missing, cfn.check_alarms),
+    (pipe_failure_alarm_wrong_metric, cfn.check_alarms),
     (pattern_too_broad, cfn.check_event_sources_trusted),
     (sources_hardcoded, cfn.check_event_sources_trusted),
     (sources_prefix_again, cfn.check_event_sources_trusted),

@@ -119,6 +119,9 @@ pub struct FailureMessage<'a> {
     pub function_arn: &'a str,
     /// RFC 3339 time.
     pub failed_at: String,
+    /// The SQS message id, when the event came in an SQS batch.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sqs_message_id: Option<&'a str>,
 }
 
 /// The SQS failure queue.
@@ -219,11 +222,13 @@ mod tests {
             request_id: "r-1",
             function_arn: "arn:aws:lambda:eu-west-1:1:function:lcm",
             failed_at: "2026-11-30T09:00:00Z".into(),
+            sqs_message_id: None,
         };
         let v = serde_json::to_value(&msg).unwrap();
         assert_eq!(v["error"]["field"], "worker.workEmail");
         assert_eq!(v["event"]["detail-type"], "Worker Lifecycle");
         assert_eq!(v["requestId"], "r-1");
         assert!(v.get("report").is_none());
+        assert!(v.get("sqsMessageId").is_none());
     }
 }

@@ -8,6 +8,7 @@ use std::time::Instant;
 use atlassian_lcm::clock::{rfc3339, Clock, SystemClock};
 use atlassian_lcm::{parse_request, ErrorCode, Outcome, Report, Request, RunOptions};
 use aws_lambda_events::eventbridge::EventBridgeEvent;
+use aws_lambda_events::sqs::SqsEvent;
 use lambda_runtime::{Context, LambdaEvent};
 use serde_json::{json, Value};
 
@@ -17,6 +18,7 @@ use crate::failure::{disposition, Disposition, FailureMessage, FailureReason};
 use crate::http_api::{self, error_body};
 use crate::invocation::{classify, respond, HttpCall, HttpFlavor, Invocation};
 use crate::metrics::InvocationMetrics;
+use crate::sqs_batch::{self, Fate, RecordResult};
 
 /// What the engine produced for one invocation.
 #[derive(Debug)]
@@ -164,6 +166,7 @@ pub async fn handle(app: &App, event: LambdaEvent<Value>) -> Result<Value, Handl
             summary.event_source = Some(event_source);
             (summary, result)
         }
+        Ok(Invocation::Sqs(event)) => sqs(app, &ctx, *event, deadline_ms).await,
         Ok(Invocation::Http(call)) => {
             let (summary, response) = http(app, call, deadline_ms).await;
             (summary, Ok(response))
@@ -303,6 +306,91 @@ async fn eventbridge(
     (summary, result)
 }
 
+/// An SQS batch ([`crate::sqs_batch`]): always a partial batch response,
+/// unless a record to retry cannot be named (then the whole batch fails).
+async fn sqs(
+    app: &App,
+    ctx: &Context,
+    event: SqsEvent,
+    deadline_ms: u64,
+) -> (Summary, Result<Value, HandlerError>) {
+    let records = event.records.len();
+    let run = match sqs_batch::run_batch(app, ctx, event, deadline_ms).await {
+        Ok(run) => run,
+        Err(unnamed) => {
+            let mut summary = Summary::rejected("invalid_batch", Some("messageId"));
+            summary.disposition = Some("retry_batch");
+            let error = HandlerError::Transient {
+                code: "invalid_batch".into(),
+                message: unnamed.to_string(),
+            };
+            return (summary, Err(error));
+        }
+    };
+    for record in &run.records {
+        log_record(record);
+    }
+    let done = run.records.iter().filter(|r| r.fate == Fate::Done).count();
+    let outcome = if done == records {
+        Outcome::Succeeded
+    } else if done == 0 {
+        Outcome::Failed
+    } else {
+        Outcome::Partial
+    };
+    let summary = Summary {
+        outcome: outcome.as_str().into(),
+        disposition: Some("batch"),
+        api_calls: run.api_calls,
+        retries: run.retries,
+        error_code: run.records.iter().find_map(|r| match &r.fate {
+            Fate::Retry(reason) | Fate::FailureQueued(reason) => Some(reason.code.clone()),
+            Fate::Done => None,
+        }),
+        ..Summary::default()
+    };
+    tracing::info!(
+        records,
+        done,
+        batch_item_failures = run.response.batch_item_failures.len(),
+        "sqs batch"
+    );
+    let body = serde_json::to_value(&run.response).map_err(|e| HandlerError::Transient {
+        code: "internal".into(),
+        message: format!("cannot serialize the batch response: {e}"),
+    });
+    (summary, body)
+}
+
+/// One line per record: which message, its group, what became of it.
+fn log_record(record: &RecordResult) {
+    let reason = match &record.fate {
+        Fate::Done => None,
+        Fate::Retry(reason) | Fate::FailureQueued(reason) => Some(reason),
+    };
+    let report = record.report.as_ref();
+    macro_rules! line {
+        ($level:ident) => {
+            tracing::$level!(
+                message_id = record.id.message_id.as_deref(),
+                message_group = record.id.group.as_deref(),
+                event_id = report.and_then(|r| r.event_id.as_deref()),
+                outcome = report.map(|r| r.outcome.as_str()),
+                fate = record.fate.as_str(),
+                error_code = reason.map(|r| r.code.as_str()),
+                error_field = reason.and_then(|r| r.field.as_deref()),
+                api_calls = report.map_or(0, |r| r.api_calls),
+                "sqs record"
+            )
+        };
+    }
+    if reason.is_some() {
+        line!(warn)
+    } else {
+        line!(info)
+    }
+}
+
 /// A permanent failure of an asynchronous event: to the failure queue and
 /// `Ok`, or — with no queue, or SQS failing — `Err`, so it is not lost.
 async fn permanent(
@@ -331,6 +419,7 @@ async fn permanent(
         request_id: &ctx.request_id,
         function_arn: &ctx.invoked_function_arn,
         failed_at: rfc3339(SystemClock.now_ms()),
+        sqs_message_id: None,
     };
     match queue.send(&message).await {
         Ok(message_id) => {

@@ -8,6 +8,7 @@
 //!
 //! | shape | marker |
 //! |---|---|
+//! | SQS batch | `Records` whose first has `eventSource: aws:sqs` |
 //! | EventBridge | `detail-type` and `source` |
 //! | REST API (v1) | `httpMethod` and `requestContext` |
 //! | function URL | `requestContext.domainName` under `.lambda-url.` |
@@ -25,6 +26,7 @@ use aws_lambda_events::eventbridge::EventBridgeEvent;
 use aws_lambda_events::lambda_function_urls::{
     LambdaFunctionUrlRequest, LambdaFunctionUrlResponse,
 };
+use aws_lambda_events::sqs::SqsEvent;
 use base64::Engine as _;
 use http::header::{HeaderMap, HeaderValue, ALLOW, CONTENT_TYPE, RETRY_AFTER};
 use serde_json::Value;
@@ -34,6 +36,9 @@ use serde_json::Value;
 pub enum Invocation {
     /// An EventBridge event (asynchronous).
     EventBridge(Box<EventBridgeEvent<Value>>),
+    /// A batch from an SQS event source mapping (answered with a partial
+    /// batch response).
+    Sqs(Box<SqsEvent>),
     /// An HTTP request through API Gateway or a function URL (synchronous).
     Http(HttpCall),
     /// A direct invocation whose payload is the request itself.
@@ -45,6 +50,7 @@ impl Invocation {
     pub fn source(&self) -> &'static str {
         match self {
             Invocation::EventBridge(_) => "eventbridge",
+            Invocation::Sqs(_) => "sqs",
             Invocation::Http(call) => call.flavor.as_str(),
             Invocation::Direct(_) => "direct",
         }
@@ -101,6 +107,14 @@ pub fn classify(payload: Value) -> Result<Invocation, ShapeError> {
         return Err(ShapeError("the payload must be a JSON object".into()));
     };
     let context = obj.get("requestContext").and_then(Value::as_object);
+    let first_record = obj
+        .get("Records")
+        .and_then(Value::as_array)
+        .and_then(|r| r.first());
+    if first_record.and_then(|r| r.get("eventSource")) == Some(&Value::from("aws:sqs")) {
+        let event: SqsEvent = typed(payload, "SQS event")?;
+        return Ok(Invocation::Sqs(Box::new(event)));
+    }
     if obj.contains_key("detail-type") && obj.contains_key("source") {
         let event: EventBridgeEvent<Value> = typed(payload, "EventBridge event")?;
         return Ok(Invocation::EventBridge(Box::new(event)));
@@ -130,7 +144,7 @@ pub fn classify(payload: Value) -> Result<Invocation, ShapeError> {
         return Ok(Invocation::Direct(payload));
     }
     Err(ShapeError(
-        "expected an EventBridge event, an API Gateway or function URL request, or a direct call with `action` or `lifecycle`".into(),
+        "expected an SQS batch, an EventBridge event, an API Gateway or function URL request, or a direct call with `action` or `lifecycle`".into(),
     ))
 }
 

@@ -3,6 +3,10 @@
 //! The AWS Lambda host of [`atlassian_lcm`]: one function for every way AWS
 //! delivers work to it —
 //!
+//! - **SQS** batches from an event source mapping (a FIFO queue fed by an
+//!   EventBridge Pipe): each record's body is an EventBridge event; the
+//!   records run through the core's bulk executor and the function answers
+//!   a partial batch response ([`sqs_batch`]);
 //! - **EventBridge** events whose `detail` is an HR lifecycle event
 //!   (asynchronous: permanent failures go to the failure queue, transient ones
 //!   are returned as errors so Lambda retries them);
@@ -30,6 +34,8 @@ pub mod ledger;
 pub mod logging;
 pub mod metrics;
 pub mod settings;
+pub mod sqs_batch;
+pub mod sqs_record;
 
 pub use app::App;
 pub use error::HandlerError;

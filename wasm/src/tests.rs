@@ -248,6 +248,7 @@ fn report_fields_match_the_engine() {
     };
     let full = Report {
         actions: vec![ActionKind::SyncIdentities],
+        derived: None,
         lifecycle: Some("joiner".into()),
         event_id: Some("e".into()),
         identity: Identity {
@@ -307,6 +308,7 @@ fn report_fields_match_the_engine() {
 
     // What the engine may leave out is exactly what the .d.ts marks optional.
     let empty = Report {
+        derived: None,
         lifecycle: None,
         event_id: None,
         identity: Identity::default(),

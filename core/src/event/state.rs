@@ -31,7 +31,13 @@ pub(super) fn is_worker_state(obj: &Map<String, Value>) -> bool {
 pub(super) fn parse_worker_state(obj: &Map<String, Value>) -> Result<Request, InputError> {
     let mut line = obj.clone();
     let event_id = line.remove("eventId");
-    let entry = parse_roster_line(&Value::Object(line))?;
+    let entry = parse_roster_line(&Value::Object(line)).map_err(|mut e| {
+        // The roster's list of fields lacks the one a single event adds.
+        if e.message.contains("expected one of") {
+            e.message.push_str(", `eventId`");
+        }
+        e
+    })?;
     let event_id = match event_id {
         None => Err(InputError::new(
             "eventId",

@@ -84,6 +84,16 @@ pub(crate) struct Derived {
 
 /// Reads the person, derives the action and runs it (see the module docs).
 pub(crate) async fn run(lcm: &Lcm, ctx: &Ctx, state: &RosterEntry) -> Derived {
+    // The parser demands it; a request built by hand may lack it, and is refused as input.
+    let Some(at) = state.occurred_at else {
+        return Derived {
+            error: Some(ReportError {
+                code: ErrorCode::InvalidInput,
+                message: "occurredAt: is required in a worker-state event; nothing was sent".into(),
+            }),
+            ..Derived::default()
+        };
+    };
     let Ok(loaded) = relationships::load(ctx, &state.worker).await else {
         return Derived::default();
     };
@@ -124,9 +134,6 @@ pub(crate) async fn run(lcm: &Lcm, ctx: &Ctx, state: &RosterEntry) -> Derived {
         _ => {}
     }
     // The event's own time is the state's: ordering judged it already.
-    let at = state
-        .occurred_at
-        .expect("a worker-state event has occurredAt");
     match event_for(&planned, state, at) {
         None => {}
         Some(Err(e)) => {

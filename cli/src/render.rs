@@ -80,7 +80,8 @@ pub fn bulk_entry(location: &str, r: &Report, s: Style) -> String {
     format!("{}{detail}", s.bold(location))
 }
 
-/// `outcome: succeeded  3 API calls, ...  [JOINER who]`.
+/// `outcome: succeeded  3 API calls, ...  [JOINER who]` (`[derived update: ...]`
+/// for a worker state).
 fn outcome_line(r: &Report, s: Style) -> String {
     let outcome = r.outcome.as_str();
     let outcome = match r.outcome {
@@ -95,6 +96,17 @@ fn outcome_line(r: &Report, s: Style) -> String {
         .collect::<Vec<_>>()
         .join(" / ");
     let actions: Vec<&str> = r.actions.iter().map(|a| a.as_str()).collect();
+    // A worker state's action is derived: say which, before what it ran.
+    let derived = r
+        .derived
+        .map(|d| {
+            format!(
+                "derived {}{}",
+                d.as_str(),
+                if actions.is_empty() { "" } else { ": " }
+            )
+        })
+        .unwrap_or_default();
     format!(
         "  {} {}  {}  {}\n",
         s.bold("outcome:"),
@@ -104,7 +116,7 @@ fn outcome_line(r: &Report, s: Style) -> String {
             r.api_calls, r.retries, r.duration_ms
         )),
         s.dim(&format!(
-            "[{}{}]",
+            "[{derived}{}{}]",
             actions.join(" + "),
             if who.is_empty() {
                 String::new()

@@ -18,6 +18,7 @@ use crate::ledger::{Ledger, MemoryLedger};
 use crate::ordering;
 use crate::report::{ErrorCode, Identity, Report, ReportError, StepStatus};
 use crate::transport::{Host, RateLimiter, Transport};
+use crate::worker_state;
 
 /// Per-call options from the host.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -157,6 +158,7 @@ impl Lcm {
         let ctx = Ctx::new(transport, self.cache.clone());
         let mut error = None;
         let mut stale_after = None;
+        let mut derived = None;
         let wants_delete = request
             .calls
             .iter()
@@ -175,7 +177,16 @@ impl Lcm {
                     "dry-run-only mode (LCM_DRY_RUN_ONLY): the changes were planned, not made",
                 );
             }
-            self.execute(&ctx, request).await;
+            derived = match &request.state {
+                Some(state) => Some(worker_state::run(self, &ctx, state).await),
+                None => {
+                    self.execute(&ctx, request).await;
+                    None
+                }
+            };
+        }
+        if let Some(e) = derived.as_mut().and_then(|d| d.error.take()) {
+            error = Some(e);
         }
         let (transport, collected) = ctx.into_collected();
         let (api_calls, retries) = transport.counts();
@@ -183,7 +194,11 @@ impl Lcm {
         let mut warnings = collected.warnings;
         warnings.extend(gate.finish(outcome).await);
         Report {
-            actions: request.calls.iter().map(ActionCall::kind).collect(),
+            actions: match &derived {
+                Some(d) => d.actions.clone(),
+                None => request.calls.iter().map(ActionCall::kind).collect(),
+            },
+            derived: derived.and_then(|d| d.action),
             lifecycle: request.lifecycle.map(|l| l.as_str().to_string()),
             event_id: request.event_id.clone(),
             identity: identity_of(collected.identity, request),
@@ -202,7 +217,9 @@ impl Lcm {
         }
     }
 
-    async fn execute(&self, ctx: &Ctx, request: &Request) {
+    /// Runs a request's calls in order (a worker-state event runs the calls
+    /// it derives through here too).
+    pub(crate) async fn execute(&self, ctx: &Ctx, request: &Request) {
         let mut person = None;
         let mut ahead = None;
         let mut identity_failed = false;

@@ -49,6 +49,7 @@ pub mod testing;
 pub mod transport;
 pub mod user_management;
 pub mod worker;
+pub mod worker_state;
 
 pub use actions::groups::{decide as decide_group_route, ResolvedGroup, Route};
 pub use config::{Config, ConfigError, RawConfig};

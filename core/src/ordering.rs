@@ -13,6 +13,9 @@
 //!   them would break producers that conform to the schema; recording them
 //!   would need a time they do not have, and any time we made up (the arrival
 //!   time) could wrongly refuse a real, later-stamped fact.
+//! - **Worker-state events** (a roster line; `occurredAt` is required by the
+//!   parser): ordered exactly as lifecycle events with `occurredAt`, their
+//!   fact recorded with the lifecycle `state`.
 //! - **Direct action calls** (operators, no `occurredAt`): serialized under
 //!   the lease, not judged, not recorded.
 //! - **Dry runs** read the record (a stale plan says so) but never take the
@@ -65,6 +68,10 @@ pub(crate) struct Admit<'r> {
     pub deadline_ms: Option<u64>,
 }
 
+/// The ledger's name for a worker-state event's fact, where a lifecycle
+/// event's records its lifecycle.
+pub(crate) const STATE_FACT: &str = "state";
+
 /// Warns that an event without `occurredAt` was not ordered.
 const UNORDERED: &str = "the event has no occurredAt, so it was applied in arrival order without \
      being checked against newer HR facts for this worker, and it was not recorded as the latest \
@@ -98,11 +105,16 @@ pub(crate) async fn admit<'a>(
     }) else {
         return gate;
     };
-    let ordered = match (request.lifecycle, request.occurred_at) {
-        (Some(lifecycle), Some(at)) => Some(AppliedFact {
+    // A worker state is ordered as an event is; its fact is recorded as `state`.
+    let label = request
+        .lifecycle
+        .map(|l| l.as_str())
+        .or(request.state.as_ref().map(|_| STATE_FACT));
+    let ordered = match (label, request.occurred_at) {
+        (Some(label), Some(at)) => Some(AppliedFact {
             occurred_at_ms: at.millis(),
             event_id: request.event_id.clone().unwrap_or_default(),
-            lifecycle: lifecycle.as_str().to_string(),
+            lifecycle: label.to_string(),
         }),
         (Some(_), None) => {
             gate.warnings.push(UNORDERED.to_string());

@@ -367,6 +367,11 @@ pub struct Report {
     /// The lifecycle of the event, when the call was one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub lifecycle: Option<String>,
+    /// For a worker-state event: the action derived from the difference
+    /// between HR's state and Atlassian's (`create`, `update`, `reactivate`,
+    /// `groups`, `deprovision`, `unchanged`, `skip`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub derived: Option<crate::worker_state::DerivedAction>,
     /// The event id, when given.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub event_id: Option<String>,
@@ -505,6 +510,7 @@ mod tests {
     fn transient_only_when_every_failure_can_pass() {
         let failing = |codes: &[ErrorCode]| Report {
             actions: vec![],
+            derived: None,
             lifecycle: None,
             event_id: None,
             identity: Identity::default(),

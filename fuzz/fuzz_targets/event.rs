@@ -1,4 +1,5 @@
-//! Lifecycle events and direct action calls, as every host receives them:
+//! Lifecycle events, worker-state events and direct action calls, as every
+//! host receives them:
 //! `parse_request_str` on the raw text. Beyond "no panic": a request read
 //! back from its own re-serialized JSON is the same request, the timestamp
 //! and lifecycle it carries print and re-parse to themselves, and a refusal
@@ -29,7 +30,17 @@ fuzz_target!(|data: &[u8]| {
             if let Some(lifecycle) = request.lifecycle {
                 assert_eq!(Lifecycle::parse(lifecycle.as_str()), Some(lifecycle));
             }
-            assert!(!request.calls.is_empty(), "a request with nothing to do");
+            // A worker state derives its calls when it runs; it is always
+            // identified and ordered (eventId and occurredAt are required).
+            match &request.state {
+                Some(state) => {
+                    assert!(request.calls.is_empty() && request.lifecycle.is_none());
+                    assert_eq!(request.occurred_at, state.occurred_at);
+                    assert!(request.occurred_at.is_some() && request.event_id.is_some());
+                    assert!(request.worker_key().is_some(), "a state names its worker");
+                }
+                None => assert!(!request.calls.is_empty(), "a request with nothing to do"),
+            }
             for call in &request.calls {
                 assert!(!call.kind().as_str().is_empty());
             }

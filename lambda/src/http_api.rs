@@ -168,10 +168,11 @@ pub fn prepare(call: &HttpCall) -> Result<Job, HttpAnswer> {
         }
     };
     if let Route::Events = route {
-        if request.lifecycle.is_none() {
+        // A worker-state event is an HR fact too: it has no lifecycle, only a state.
+        if request.lifecycle.is_none() && request.state.is_none() {
             return Err(input_error(&field_error(
                 "lifecycle",
-                "POST /v1/events takes a lifecycle event; send direct calls to POST /v1/actions/{action}",
+                "POST /v1/events takes a lifecycle event or a worker state; send direct calls to POST /v1/actions/{action}",
             )));
         }
     }
@@ -327,6 +328,27 @@ mod tests {
         assert_eq!(
             (e.status, &e.body["error"]["field"]),
             (400, &json!("lifecycle"))
+        );
+    }
+
+    #[test]
+    fn events_take_worker_states_which_need_occurred_at() {
+        let line = json!({"eventId": "hr-2", "hrId": "E2001", "workEmail": "mary.jackson@example.com",
+                          "status": "terminated", "occurredAt": "2026-11-30T09:00:00Z"});
+        let job = prepare(&call("POST", "/v1/events", Some(line.clone()))).unwrap();
+        let state = job.request.state.as_ref().expect("a worker state");
+        assert_eq!(state.status.as_str(), "terminated");
+        assert!(job.request.calls.is_empty(), "derived when it runs");
+        assert_eq!(job.request.event_id.as_deref(), Some("hr-2"));
+        let job = prepare(&call("POST", "/v1/plan", Some(line.clone()))).unwrap();
+        assert!(job.dry_run && job.request.state.is_some());
+
+        let mut untimed = line;
+        untimed.as_object_mut().unwrap().remove("occurredAt");
+        let e = prepare(&call("POST", "/v1/events", Some(untimed))).unwrap_err();
+        assert_eq!(
+            (e.status, &e.body["error"]["field"]),
+            (400, &json!("occurredAt"))
         );
     }
 

@@ -13,7 +13,7 @@
 //! | REST API (v1) | `httpMethod` and `requestContext` |
 //! | function URL | `requestContext.domainName` under `.lambda-url.` |
 //! | HTTP API (v2) | `requestContext.http` (and `version: "2.0"`) |
-//! | direct | `action`, `lifecycle` or `schemaVersion` |
+//! | direct | `action`, `lifecycle`, `schemaVersion`, or a worker state's `hrId` or `workEmail` |
 
 use std::collections::BTreeMap;
 
@@ -137,14 +137,15 @@ pub fn classify(payload: Value) -> Result<Invocation, ShapeError> {
             return http_v2(req).map(Invocation::Http);
         }
     }
-    if obj.contains_key("action")
-        || obj.contains_key("lifecycle")
-        || obj.contains_key("schemaVersion")
+    // A worker state (a roster line) is known by its worker fields at the top.
+    if ["action", "lifecycle", "schemaVersion", "hrId", "workEmail"]
+        .iter()
+        .any(|k| obj.contains_key(*k))
     {
         return Ok(Invocation::Direct(payload));
     }
     Err(ShapeError(
-        "expected an SQS batch, an EventBridge event, an API Gateway or function URL request, or a direct call with `action` or `lifecycle`".into(),
+        "expected an SQS batch, an EventBridge event, an API Gateway or function URL request, or a direct call with `action` or `lifecycle` (or a worker state with `hrId`)".into(),
     ))
 }
 
@@ -379,6 +380,29 @@ mod tests {
             classify(fixture("lifecycle-joiner.json")).unwrap(),
             Invocation::Direct(_)
         ));
+    }
+
+    #[test]
+    fn a_worker_state_arrives_by_eventbridge_or_directly() {
+        let Invocation::EventBridge(event) =
+            classify(fixture("eventbridge-worker-state.json")).unwrap()
+        else {
+            panic!("not EventBridge")
+        };
+        // The handler parses the detail with the one request parser.
+        let request = atlassian_lcm::parse_request(&event.detail).unwrap();
+        let state = request.state.as_ref().expect("a worker state");
+        assert_eq!(state.groups, ["engineering", "confluence-users"]);
+        assert_eq!(request.event_id.as_deref(), Some("hr-2026-000200"));
+        assert!(request.occurred_at.is_some() && request.lifecycle.is_none());
+
+        let Invocation::Direct(payload) = classify(event.detail.clone()).unwrap() else {
+            panic!("a bare worker state is a direct invocation")
+        };
+        assert!(atlassian_lcm::parse_request(&payload)
+            .unwrap()
+            .state
+            .is_some());
     }
 
     #[test]

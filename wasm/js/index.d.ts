@@ -21,6 +21,12 @@ export type ActionKind =
 /** HR lifecycles (DESIGN §3). */
 export type Lifecycle = "joiner" | "mover" | "rehire" | "leaver" | "purge";
 
+/** What the ordering ledger records a fact as: its lifecycle, or `state` for a worker-state event. */
+export type FactLifecycle = "joiner" | "mover" | "rehire" | "leaver" | "purge" | "state";
+
+/** The action a worker-state event came to (`report.derived`). */
+export type DerivedAction = "create" | "update" | "reactivate" | "groups" | "deprovision" | "unchanged" | "skip";
+
 /** How `access.groups` applies. */
 export type GroupMode = "add" | "remove" | "replace";
 
@@ -384,8 +390,26 @@ export type ActionCall =
   | DeleteIdentityCall
   | CheckCall;
 
+/**
+ * A worker-state event: one roster line (the worker's fields at the top,
+ * `status` and `groups`), with no lifecycle. The action is derived from the
+ * person's state in Atlassian (`report.derived`); ordered by `occurredAt`
+ * like any event. Only the groups it lists are in its scope: it adds them and
+ * removes no other (a terminated state removes every membership, as a leaver).
+ */
+export interface WorkerStateEvent extends IdentifiedWorker {
+  /** 1 to 256 printable characters. */
+  eventId: string;
+  /** RFC 3339, like `2026-11-30T09:00:00Z`; required. */
+  occurredAt: string;
+  /** Default `active`. */
+  status?: "active" | "terminated";
+  /** The groups HR wants the worker in. */
+  groups?: string[];
+}
+
 /** What `run()` and `plan()` take. */
-export type LcmInput = LifecycleEvent | ActionCall;
+export type LcmInput = LifecycleEvent | WorkerStateEvent | ActionCall;
 
 /** Per-call options (the second argument of every action method). */
 export interface CallOptions {
@@ -456,13 +480,15 @@ export interface NewerFact {
   eventId: string;
   /** RFC 3339, UTC. */
   occurredAt: string;
-  lifecycle: Lifecycle;
+  lifecycle: FactLifecycle;
 }
 
 /** What every action method resolves to. A failed call is a report with `outcome: "failed"`. */
 export interface Report {
   /** The actions run, in order (a lifecycle event may run two). */
   actions: ActionKind[];
+  /** For a worker-state event: the action derived from Atlassian's state. */
+  derived?: DerivedAction;
   lifecycle?: Lifecycle;
   eventId?: string;
   identity: Identity;

@@ -12,6 +12,7 @@ use atlassian_lcm::report::{
     AuditEvent, ErrorCode, Identity, NewerFact, Outcome, PlannedRequest, ReportError, Step,
     StepStatus, System,
 };
+use atlassian_lcm::worker_state::DerivedAction;
 use atlassian_lcm::{parse_request, ActionKind, Report};
 use serde::de::DeserializeOwned;
 use serde_json::{json, Value};
@@ -124,6 +125,7 @@ fn enum_unions_match_the_engine() {
     same_names("System", serde_names::<System>());
     same_names("StepStatus", serde_names::<StepStatus>());
     same_names("ErrorCode", serde_names::<ErrorCode>());
+    same_names("DerivedAction", serde_names::<DerivedAction>());
     // Thrown codes are engine codes, plus `internal` (a bug in this package).
     let thrown = union("ThrownErrorCode");
     let engine = serde_names::<ErrorCode>();
@@ -175,6 +177,14 @@ fn input_fields_match_the_engine() {
     let mut access = keys(&interface("AddOrRemoveAccess"));
     access.extend(keys(&interface("ReplaceAccess")));
     assert_eq!(accepted_fields(event.clone(), "/access"), access);
+
+    // A worker state: the roster line's fields and its id.
+    let state = json!({"eventId": "e1", "occurredAt": "2026-11-30T09:00:00Z",
+                       "hrId": "E1", "workEmail": "a@example.com"});
+    assert_eq!(
+        accepted_fields(state, ""),
+        keys(&interface("WorkerStateEvent"))
+    );
 
     // Direct calls: the union of every call's fields.
     let direct = json!({"action": "CHECK", "options": {}});
@@ -248,6 +258,7 @@ fn report_fields_match_the_engine() {
     };
     let full = Report {
         actions: vec![ActionKind::SyncIdentities],
+        derived: Some(DerivedAction::Update),
         lifecycle: Some("joiner".into()),
         event_id: Some("e".into()),
         identity: Identity {
@@ -307,6 +318,7 @@ fn report_fields_match_the_engine() {
 
     // What the engine may leave out is exactly what the .d.ts marks optional.
     let empty = Report {
+        derived: None,
         lifecycle: None,
         event_id: None,
         identity: Identity::default(),

@@ -182,6 +182,7 @@ fn not_attempted(lcm: &Lcm, request: &Request, options: RunOptions, earlier: &He
     let outcome = Report::derive_outcome(&[], Some(&error));
     Report {
         actions: request.calls.iter().map(ActionCall::kind).collect(),
+        derived: None,
         lifecycle: request.lifecycle.map(|l| l.as_str().to_string()),
         event_id: request.event_id.clone(),
         identity: identity_of(Identity::default(), request),

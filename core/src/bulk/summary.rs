@@ -225,6 +225,7 @@ mod tests {
         let mut s = BulkSummary::default();
         s.add(&Report {
             actions: vec![],
+            derived: None,
             lifecycle: None,
             event_id: None,
             identity: Default::default(),

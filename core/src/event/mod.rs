@@ -9,12 +9,14 @@
 //!   mapping to actions;
 //! - [`request`]: what parsing produces;
 //! - [`timestamp`]: `occurredAt` as an instant;
-//! - [`roster`]: the HR roster (JSON Lines of worker states) reconcile reads.
+//! - [`roster`]: the HR roster (JSON Lines of worker states) reconcile reads;
+//! - `state`: one roster line as a worker-state event.
 
 pub mod lifecycle;
 mod parse;
 pub mod request;
 pub mod roster;
+mod state;
 pub mod timestamp;
 mod validate;
 mod wire;

@@ -4,6 +4,7 @@ use serde_json::Value;
 
 use super::lifecycle::{plan_lifecycle, GroupMode, Lifecycle};
 use super::request::{ActionCall, RelationshipsInput, RemovalInput, Request, SyncInput};
+use super::state::{is_worker_state, parse_worker_state};
 use super::timestamp::Timestamp;
 use super::validate::{
     allow_options, check_event_id, check_groups, check_scope, parse_access, parse_worker,
@@ -14,7 +15,8 @@ use super::{InputError, SCHEMA_VERSION};
 use crate::report::ActionKind;
 use crate::worker::Worker;
 
-/// Parses a lifecycle event or a direct action call (`{"action": ...}`).
+/// Parses a lifecycle event, a worker-state event (a roster line) or a
+/// direct action call (`{"action": ...}`).
 pub fn parse_request(value: &Value) -> Result<Request, InputError> {
     let obj = value
         .as_object()
@@ -25,10 +27,12 @@ pub fn parse_request(value: &Value) -> Result<Request, InputError> {
     } else if obj.contains_key("lifecycle") || obj.contains_key("schemaVersion") {
         let wire: EventWire = typed(value)?;
         event(wire)
+    } else if is_worker_state(obj) {
+        parse_worker_state(obj)
     } else {
         Err(InputError::new(
             "(body)",
-            "expected a lifecycle event (with `lifecycle`) or a direct action call (with `action`)",
+            "expected a lifecycle event (with `lifecycle`), a worker state (a roster line with `hrId`, `workEmail`, `eventId` and `occurredAt`) or a direct action call (with `action`)",
         ))
     }
 }
@@ -83,6 +87,7 @@ fn event(w: EventWire) -> Result<Request, InputError> {
         occurred_at,
         dry_run: opts.dry_run.unwrap_or(false),
         calls,
+        state: None,
     })
 }
 
@@ -174,5 +179,6 @@ fn direct(w: DirectWire) -> Result<Request, InputError> {
         occurred_at: None,
         dry_run: opts.dry_run.unwrap_or(false),
         calls: vec![call],
+        state: None,
     })
 }

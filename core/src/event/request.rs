@@ -1,6 +1,7 @@
 //! What a validated input becomes: a [`Request`] of typed action calls.
 
 use super::lifecycle::{GroupMode, Lifecycle};
+use super::roster::RosterEntry;
 use super::timestamp::Timestamp;
 use crate::report::ActionKind;
 use crate::worker::Worker;
@@ -93,8 +94,12 @@ pub struct Request {
     pub occurred_at: Option<Timestamp>,
     /// Plan instead of execute.
     pub dry_run: bool,
-    /// The actions, in order.
+    /// The actions, in order. Empty for a worker-state event, whose actions
+    /// are derived when it runs.
     pub calls: Vec<ActionCall>,
+    /// A worker-state event: the state HR states for the worker (a roster
+    /// line), from which the run derives the action.
+    pub state: Option<RosterEntry>,
 }
 
 impl Request {
@@ -106,13 +111,17 @@ impl Request {
             occurred_at: None,
             dry_run: false,
             calls: vec![ActionCall::Check { groups }],
+            state: None,
         }
     }
 
     /// The person the request concerns (every call of one request concerns
     /// the same one); `None` for a CHECK.
     pub fn worker(&self) -> Option<&Worker> {
-        self.calls.iter().find_map(ActionCall::worker)
+        self.calls
+            .iter()
+            .find_map(ActionCall::worker)
+            .or(self.state.as_ref().map(|s| &s.worker))
     }
 
     /// The key that identifies the person across events ([`Worker::key`]).

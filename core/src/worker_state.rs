@@ -7,10 +7,11 @@
 //! ([`crate::reconcile::events::event_for`]): the same actions and rails,
 //! under the ordering the engine already applied to the state's `occurredAt`.
 //!
-//! The scope a state decides membership for is the groups its line names:
-//! a state adds the groups it lists and removes none it does not, since no
-//! setting yet says which groups HR is authoritative for (the safe reading;
-//! a managed-groups setting would widen it, as for reconcile).
+//! The scope a state decides membership for is reconcile's: the groups
+//! `LCM_MANAGED_GROUPS` names, so a state removes a managed group it no
+//! longer lists; when that is unset, only the groups its line names, so a
+//! state adds what it lists and removes nothing (the safe reading: nothing
+//! else says which groups HR is authoritative for).
 
 use serde::{Deserialize, Serialize};
 
@@ -101,7 +102,8 @@ pub(crate) async fn run(lcm: &Lcm, ctx: &Ctx, state: &RosterEntry) -> Derived {
         entries: vec![state.clone()],
     };
     let directory = Directory::new(loaded.and_then(directory_user).into_iter().collect());
-    let scope = Scope::new(None, &roster);
+    let managed = lcm.config().safety().managed_groups().map(<[_]>::to_vec);
+    let scope = Scope::new(managed, &roster);
     let planned = plan(&roster, &directory, &scope)
         .entries
         .pop()

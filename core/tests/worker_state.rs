@@ -99,6 +99,25 @@ async fn a_retitled_worker_is_updated_and_groups_out_of_the_line_stay() {
 }
 
 #[tokio::test]
+async fn with_managed_groups_a_state_removes_a_managed_group_it_no_longer_lists() {
+    let managed = [(
+        atlassian_lcm::config::Key::ManagedGroups,
+        "jira-*,confluence-*,engineering",
+    )];
+    let (emu, lcm) = demo(&managed).await;
+    let line = json!({"hrId": "E1002", "workEmail": "grace.hopper@example.com",
+                      "groups": ["engineering", "confluence-users"]});
+    let (report, _, _) = run_fresh(&emu, &lcm, &state("ws-m1", "2026-11-30T09:00:00Z", line)).await;
+    assert_eq!(report.derived, Some(DerivedAction::Groups), "{report:#?}");
+    assert_eq!(report.outcome, Outcome::Succeeded, "{report:#?}");
+    assert_eq!(
+        groups_of(&emu, "grace.hopper@example.com"),
+        ["confluence-users", "engineering"],
+        "jira-software-users is managed (jira-*) and not listed: removed"
+    );
+}
+
+#[tokio::test]
 async fn a_missing_group_alone_is_a_group_change() {
     let (emu, lcm) = demo(&[]).await;
     let line = json!({"hrId": "E1002", "workEmail": "grace.hopper@example.com",

@@ -22,6 +22,8 @@ usage: lcm-bench COMMAND [OPTIONS]
   lambda --function PATH --echo PATH [--starts N] [--events N]
                                             Lambda init vs a bare echo; peak RSS over N events
   reconcile-plan [--people N]               plan N people (1 % drift) in a child; peak RSS, reads
+  reconcile-apply [--people N] [--limit RPS]
+                                            reconcile --apply vs one worker-state event per worker
   render FILE                               the Markdown table of the rows in FILE (JSON Lines)";
 
 /// The value after `--name` in `args`, parsed, or `default`.
@@ -68,6 +70,13 @@ async fn dispatch(args: &[String]) -> Result<(), String> {
             .await
         }
         Some("reconcile-plan") => reconcile::plan_rss(option(rest, "--people", 100_000)?).await,
+        Some("reconcile-apply") => {
+            reconcile::versus_naive(
+                option(rest, "--people", 10_000)?,
+                option(rest, "--limit", 100)?,
+            )
+            .await
+        }
         // The planner of `reconcile-plan`, in a process of its own so its RSS is its own.
         Some("plan-child") => {
             let roster = rest

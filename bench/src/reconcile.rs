@@ -133,3 +133,138 @@ fn distinct_groups(roster: &str) -> usize {
 fn own_peak_kib() -> Result<u64, String> {
     crate::lambda::status_kib(std::process::id(), "VmHWM")
 }
+
+/// Workers in progress at once in both runs, as in the bulk benchmark.
+const IN_FLIGHT: usize = 16;
+
+/// What one way of converging the organisation cost.
+struct Converged {
+    reads: usize,
+    writes: usize,
+    refused: usize,
+    seconds: f64,
+    failed: usize,
+}
+
+/// `reconcile --apply` of `people` (1 % drift) under a `limit` req/s emulator, beside the same
+/// roster sent naively as one worker-state event per worker (each reads its person), on a
+/// fresh emulator of the same organisation, in one run.
+pub async fn versus_naive(people: usize, limit: u32) -> Result<(), String> {
+    let bench = format!("Reconcile: {people} people, 1 % drift, {limit} req/s limit");
+    let org = large_org(people, 1.0, SEED);
+    let reconciled = reconcile_apply(&org, limit).await?;
+    let naive = naive_states(&org, limit).await?;
+    let share = |c: &Converged| (c.reads + c.writes) as f64 / c.seconds / f64::from(limit);
+    for (name, c) in [
+        ("reconcile --apply", &reconciled),
+        ("naive, one event per worker", &naive),
+    ] {
+        Row::info(
+            &bench,
+            format!("{name}: reads, writes"),
+            format!(
+                "{} reads, {} writes ({} 429s)",
+                c.reads, c.writes, c.refused
+            ),
+        )
+        .emit();
+        Row::info(
+            &bench,
+            format!("{name}: elapsed, share of the limit"),
+            format!("{:.1} s, {:.0} %", c.seconds, share(c) * 100.0),
+        )
+        .emit();
+    }
+    Row::judged(
+        &bench,
+        "failed (reconcile, naive)",
+        format!("{}, {}", reconciled.failed, naive.failed),
+        "0, 0",
+        reconciled.failed == 0 && naive.failed == 0,
+    )
+    .emit();
+    Row::info(
+        &bench,
+        "naive ÷ reconcile: API calls, elapsed",
+        format!(
+            "{:.1}×, {:.1}×",
+            (naive.reads + naive.writes) as f64 / (reconciled.reads + reconciled.writes) as f64,
+            naive.seconds / reconciled.seconds
+        ),
+    )
+    .emit();
+    Ok(())
+}
+
+async fn limited_emulator(
+    org: &atlassian_emulator::LargeOrg,
+    limit: u32,
+) -> Result<Emulator, String> {
+    let emu = Emulator::start(org.seed.clone())
+        .await
+        .map_err(|e| e.to_string())?;
+    emu.set_faults(atlassian_emulator::Faults {
+        requests_per_second: Some(limit),
+        ..atlassian_emulator::Faults::default()
+    });
+    Ok(emu)
+}
+
+fn converged(emu: &Emulator, seconds: f64, failed: usize) -> Converged {
+    let log = emu.requests();
+    let refused = log.iter().filter(|r| r.status == 429).count();
+    let writes = log
+        .iter()
+        .filter(|r| r.status != 429 && r.is_write())
+        .count();
+    Converged {
+        reads: log.len() - refused - writes,
+        writes,
+        refused,
+        seconds,
+        failed,
+    }
+}
+
+async fn reconcile_apply(
+    org: &atlassian_emulator::LargeOrg,
+    limit: u32,
+) -> Result<Converged, String> {
+    let emu = limited_emulator(org, limit).await?;
+    let lcm = crate::org::engine(&emu);
+    let options = atlassian_lcm::reconcile::ReconcileOptions {
+        apply: true,
+        ..Default::default()
+    };
+    let started = Instant::now();
+    let document = lcm
+        .reconcile_text(&org.roster, options)
+        .await
+        .map_err(|e| e.to_string())?;
+    let seconds = started.elapsed().as_secs_f64();
+    if let Some(refusal) = &document.refused {
+        return Err(format!("reconcile refused: {}", refusal.message));
+    }
+    Ok(converged(&emu, seconds, document.failed))
+}
+
+async fn naive_states(org: &atlassian_emulator::LargeOrg, limit: u32) -> Result<Converged, String> {
+    use atlassian_lcm::bulk::{self, BulkItem, BulkOptions};
+    let emu = limited_emulator(org, limit).await?;
+    let lcm = crate::org::engine(&emu);
+    let mut items = Vec::new();
+    for (i, line) in org.roster.lines().enumerate() {
+        let mut state: serde_json::Value = serde_json::from_str(line).map_err(|e| e.to_string())?;
+        state["eventId"] = serde_json::json!(format!("naive-{i}"));
+        state["occurredAt"] = serde_json::json!("2026-11-30T09:00:00Z");
+        let request = atlassian_lcm::parse_request(&state).map_err(|e| e.to_string())?;
+        items.push(BulkItem::new(request));
+    }
+    let started = Instant::now();
+    let mut failed = 0;
+    bulk::run(&lcm, items, BulkOptions::new(IN_FLIGHT), |f| {
+        failed += usize::from(!f.report.outcome.is_success());
+    })
+    .await;
+    Ok(converged(&emu, started.elapsed().as_secs_f64(), failed))
+}

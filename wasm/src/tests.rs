@@ -326,6 +326,7 @@ fn report_fields_match_the_engine() {
         }],
         plan: vec![],
         warnings: vec![],
+        verification: vec![],
         ..full.clone()
     };
     let e = serde_json::to_value(&empty).unwrap();

@@ -236,6 +236,7 @@ mod tests {
             audit: vec![],
             plan: vec![],
             warnings: vec![],
+            verification: vec![],
             api_calls: 4,
             retries: 1,
             started_at: String::new(),

@@ -48,6 +48,14 @@ pub enum Key {
     CacheTtlSeconds,
     /// `LCM_MAX_RPS`
     MaxRps,
+    /// `LCM_PRODUCT_SITES`
+    ProductSites,
+    /// `LCM_BITBUCKET_WORKSPACE`
+    BitbucketWorkspace,
+    /// `LCM_BITBUCKET_BASE_URL`
+    BitbucketBaseUrl,
+    /// `LCM_VERIFY_PRODUCTS`
+    VerifyProducts,
 }
 
 /// What a setting governs. Each class is one part of [`crate::Config`], and
@@ -89,6 +97,14 @@ pub enum Kind {
     ScimUrl,
     /// An organization id: letters, digits, `-` and `_`.
     OrgId,
+    /// Product site URLs, comma-separated: `https://<name>.atlassian.net`
+    /// unless custom endpoints are allowed.
+    Sites,
+    /// A Bitbucket workspace slug: letters, digits, `-`, `_` and `.`.
+    Slug,
+    /// The Bitbucket API base: `https://api.bitbucket.org` unless custom
+    /// endpoints are allowed.
+    BitbucketEndpoint,
 }
 
 /// Whether a setting must be given, and what it is when it is not.
@@ -149,7 +165,7 @@ use Class::{Credential, Endpoint, Limit, Safety};
 use Presence::{Optional, Required};
 
 /// Every setting, in documentation order (the order of [`Key`]).
-pub const SETTINGS: [Setting; 20] = [
+pub const SETTINGS: [Setting; 24] = [
     setting(
         Key::ScimUrl,
         ["LCM_SCIM_URL", "scim_url", "scimUrl"],
@@ -268,7 +284,7 @@ pub const SETTINGS: [Setting; 20] = [
         Credential,
         Kind::Secret,
         Optional,
-        "a product (Jira/Confluence) API token, with the product user",
+        "an Atlassian API token for the product sites and Bitbucket (basic auth), with the product user",
     ),
     setting(
         Key::ProductUser,
@@ -276,7 +292,7 @@ pub const SETTINGS: [Setting; 20] = [
         Credential,
         Kind::Text,
         Optional,
-        "the product API user (e-mail), with the product token",
+        "the e-mail of the account the product token belongs to",
     ),
     setting(
         Key::RequestTimeoutMs,
@@ -309,6 +325,38 @@ pub const SETTINGS: [Setting; 20] = [
         Kind::Count { min: 1, max: 10_000 },
         Optional,
         "most requests per second the process sends to Atlassian, whatever the server allows",
+    ),
+    setting(
+        Key::ProductSites,
+        ["LCM_PRODUCT_SITES", "product_sites", "productSites"],
+        Endpoint,
+        Kind::Sites,
+        Optional,
+        "comma-separated product site URLs (https://<name>.atlassian.net) that CHECK and verification ask, with the product user and token",
+    ),
+    setting(
+        Key::BitbucketWorkspace,
+        ["LCM_BITBUCKET_WORKSPACE", "bitbucket_workspace", "bitbucketWorkspace"],
+        Endpoint,
+        Kind::Slug,
+        Optional,
+        "the Bitbucket workspace (slug) whose membership CHECK and verification ask, with the product user and token",
+    ),
+    setting(
+        Key::BitbucketBaseUrl,
+        ["LCM_BITBUCKET_BASE_URL", "bitbucket_base_url", "bitbucketBaseUrl"],
+        Endpoint,
+        Kind::BitbucketEndpoint,
+        Presence::Default(crate::products::DEFAULT_BITBUCKET_BASE_URL),
+        "the Bitbucket Cloud API base",
+    ),
+    setting(
+        Key::VerifyProducts,
+        ["LCM_VERIFY_PRODUCTS", "verify_products", "verifyProducts"],
+        Limit,
+        Kind::Flag,
+        Presence::Default("false"),
+        "after every action, look the person up on each product site and in the Bitbucket workspace (read-only) and report what each product says",
     ),
 ];
 

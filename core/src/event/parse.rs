@@ -82,6 +82,7 @@ fn event(w: EventWire) -> Result<Request, InputError> {
         lifecycle: Some(lifecycle),
         occurred_at,
         dry_run: opts.dry_run.unwrap_or(false),
+        verify: opts.verify,
         calls,
     })
 }
@@ -173,6 +174,7 @@ fn direct(w: DirectWire) -> Result<Request, InputError> {
         lifecycle: None,
         occurred_at: None,
         dry_run: opts.dry_run.unwrap_or(false),
+        verify: opts.verify,
         calls: vec![call],
     })
 }

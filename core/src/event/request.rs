@@ -93,6 +93,9 @@ pub struct Request {
     pub occurred_at: Option<Timestamp>,
     /// Plan instead of execute.
     pub dry_run: bool,
+    /// `options.verify`: verify product access afterwards (`Some(true)`) or
+    /// not (`Some(false)`), whatever `LCM_VERIFY_PRODUCTS` says.
+    pub verify: Option<bool>,
     /// The actions, in order.
     pub calls: Vec<ActionCall>,
 }
@@ -105,6 +108,7 @@ impl Request {
             lifecycle: None,
             occurred_at: None,
             dry_run: false,
+            verify: None,
             calls: vec![ActionCall::Check { groups }],
         }
     }

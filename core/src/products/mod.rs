@@ -120,12 +120,25 @@ pub(crate) fn basic_auth(user: &str, token: &Secret) -> String {
     )
 }
 
+/// How the warning of [`leaver_warning`] starts: hosts count reports that
+/// carry it ([`offboarding_unproven`]).
+pub const OFFBOARDING_UNPROVEN: &str = "offboarding not proven";
+
+/// True when a report's verification did not prove a removal: some product
+/// still says active or unknown (the Lambda's `OffboardingUnproven` metric).
+pub fn offboarding_unproven(report: &crate::Report) -> bool {
+    report
+        .warnings
+        .iter()
+        .any(|w| w.starts_with(OFFBOARDING_UNPROVEN))
+}
+
 /// The warning a leaver's report carries when a product does not show the
 /// account offboarded; `None` when every one does. No product at all (every
 /// site serves neither) proves nothing, so that is a warning too.
 pub fn leaver_warning(verification: &[Verification]) -> Option<String> {
     if verification.is_empty() {
-        return Some("offboarding not proven: no product site served Jira or Confluence, and no Bitbucket workspace was asked".into());
+        return Some(format!("{OFFBOARDING_UNPROVEN}: no product site served Jira or Confluence, and no Bitbucket workspace was asked"));
     }
     let open: Vec<String> = verification
         .iter()
@@ -141,7 +154,7 @@ pub fn leaver_warning(verification: &[Verification]) -> Option<String> {
         .collect();
     (!open.is_empty()).then(|| {
         format!(
-            "offboarding not proven: {} (every product should say inactive or absent after a leaver)",
+            "{OFFBOARDING_UNPROVEN}: {} (every product should say inactive or absent after a leaver)",
             open.join("; ")
         )
     })

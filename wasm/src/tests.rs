@@ -122,6 +122,11 @@ fn enum_unions_match_the_engine() {
     same_names("ActionKind", serde_names::<ActionKind>());
     same_names("Outcome", serde_names::<Outcome>());
     same_names("System", serde_names::<System>());
+    same_names("Product", serde_names::<atlassian_lcm::products::Product>());
+    same_names(
+        "ProductAccess",
+        serde_names::<atlassian_lcm::products::Access>(),
+    );
     same_names("StepStatus", serde_names::<StepStatus>());
     same_names("ErrorCode", serde_names::<ErrorCode>());
     // Thrown codes are engine codes, plus `internal` (a bug in this package).
@@ -288,6 +293,12 @@ fn report_fields_match_the_engine() {
             body: Some(json!({})),
         }],
         warnings: vec!["w".into()],
+        verification: vec![atlassian_lcm::products::Verification {
+            site: "https://acme.atlassian.net".into(),
+            product: atlassian_lcm::products::Product::Jira,
+            state: atlassian_lcm::products::Access::Unknown,
+            detail: "d".into(),
+        }],
         api_calls: 1,
         retries: 0,
         started_at: "2026-01-01T00:00:00Z".into(),
@@ -303,6 +314,10 @@ fn report_fields_match_the_engine() {
     assert_eq!(
         object_keys(&v["plan"][0]),
         keys(&interface("PlannedRequest"))
+    );
+    assert_eq!(
+        object_keys(&v["verification"][0]),
+        keys(&interface("Verification"))
     );
 
     // What the engine may leave out is exactly what the .d.ts marks optional.

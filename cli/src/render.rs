@@ -2,6 +2,7 @@
 //! a dry run, warnings and the audit trail — readable at a glance. `--json`
 //! bypasses all of this and prints the report as every host returns it.
 
+use atlassian_lcm::products::Access;
 use atlassian_lcm::report::{AuditEvent, Report, Step, StepStatus};
 
 /// ANSI styling, off when stdout is not a terminal or `NO_COLOR` is set.
@@ -47,7 +48,8 @@ impl Style {
     }
 }
 
-/// The report as text: the outcome line, the refusal, the steps, the plan and the warnings.
+/// The report as text: the outcome line, the refusal, the steps, the plan,
+/// the product verification and the warnings.
 pub fn report(r: &Report, s: Style) -> String {
     let mut out = outcome_line(r, s);
     if let Some(e) = &r.error {
@@ -62,6 +64,20 @@ pub fn report(r: &Report, s: Style) -> String {
         out.push_str(&step_lines(step, s));
     }
     out.push_str(&plan_lines(r, s));
+    for v in &r.verification {
+        let state = match v.state {
+            Access::Active => s.green(v.state.as_str()),
+            Access::Inactive | Access::Absent => s.cyan(v.state.as_str()),
+            Access::Unknown => s.yellow(v.state.as_str()),
+        };
+        out.push_str(&format!(
+            "  {} {} on {}: {state} ({})\n",
+            s.bold("verified:"),
+            v.product.title(),
+            v.site,
+            v.detail
+        ));
+    }
     for w in &r.warnings {
         out.push_str(&format!("  {} {w}\n", s.yellow("warning:")));
     }

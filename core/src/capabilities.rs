@@ -38,9 +38,11 @@ impl ActionKind {
     /// The `options` keys a direct call of this action accepts.
     pub fn options(self) -> &'static [&'static str] {
         match self {
-            ActionKind::SyncIdentities => &["dryRun", "adopt", "create", "reactivate"],
-            ActionKind::ManageRelationships | ActionKind::DeprovisionIdentity => &["dryRun"],
-            ActionKind::DeleteIdentity => &["dryRun", "force"],
+            ActionKind::SyncIdentities => &["dryRun", "adopt", "create", "reactivate", "verify"],
+            ActionKind::ManageRelationships | ActionKind::DeprovisionIdentity => {
+                &["dryRun", "verify"]
+            }
+            ActionKind::DeleteIdentity => &["dryRun", "force", "verify"],
             ActionKind::Check => &[],
         }
     }
@@ -103,7 +105,7 @@ mod tests {
 
     #[test]
     fn validation_accepts_exactly_the_listed_options() {
-        let all = ["dryRun", "adopt", "force", "create", "reactivate"];
+        let all = ["dryRun", "adopt", "force", "create", "reactivate", "verify"];
         for action in ActionKind::ALL {
             for option in all {
                 let mut call = json!({"action": action.as_str(), "worker": {"hrId": "E1", "workEmail": "a@example.com"}, "options": {option: true}});

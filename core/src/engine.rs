@@ -16,7 +16,8 @@ use crate::event::{
 use crate::http::HttpClient;
 use crate::ledger::{Ledger, MemoryLedger};
 use crate::ordering;
-use crate::report::{ErrorCode, Identity, Report, ReportError, StepStatus};
+use crate::products;
+use crate::report::{ActionKind, ErrorCode, Identity, Report, ReportError, StepStatus};
 use crate::transport::{Host, RateLimiter, Transport};
 use crate::worker_state;
 
@@ -159,6 +160,7 @@ impl Lcm {
         let mut error = None;
         let mut stale_after = None;
         let mut derived = None;
+        let mut verification = Vec::new();
         let wants_delete = request
             .calls
             .iter()
@@ -184,6 +186,19 @@ impl Lcm {
                     None
                 }
             };
+            let removal = match &derived {
+                Some(d) => d.actions.iter().any(|a| {
+                    matches!(
+                        a,
+                        ActionKind::DeprovisionIdentity | ActionKind::DeleteIdentity
+                    )
+                }),
+                None => request
+                    .calls
+                    .iter()
+                    .any(|c| matches!(c, ActionCall::Deprovision(_) | ActionCall::Delete(_))),
+            };
+            verification = self.verify(&ctx, request, dry_run, removal).await;
         }
         if let Some(e) = derived.as_mut().and_then(|d| d.error.take()) {
             error = Some(e);
@@ -210,11 +225,44 @@ impl Lcm {
             audit: collected.audit,
             plan: transport.take_plan(),
             warnings,
+            verification,
             api_calls,
             retries,
             started_at: rfc3339(started),
             duration_ms: self.host.clock.now_ms().saturating_sub(started),
         }
+    }
+
+    /// After the actions, what each product says of the account, when
+    /// `options.verify` or else `LCM_VERIFY_PRODUCTS` asks (never in a dry
+    /// run, where nothing changed, nor for a CHECK). After a removal, a
+    /// product that does not say inactive or absent is a warning.
+    async fn verify(
+        &self,
+        ctx: &Ctx,
+        request: &Request,
+        dry_run: bool,
+        removal: bool,
+    ) -> Vec<products::Verification> {
+        let wanted = request
+            .verify
+            .unwrap_or(self.config.limits().verify_products());
+        if !wanted || dry_run || request.worker().is_none() {
+            return Vec::new();
+        }
+        if !self.config.endpoints().has_products() {
+            ctx.warn("options.verify asked for product verification, but no product site or Bitbucket workspace is configured (LCM_PRODUCT_SITES, LCM_BITBUCKET_WORKSPACE)");
+            return Vec::new();
+        }
+        let mut account_id = None;
+        ctx.identity(|i| account_id = i.account_id.clone());
+        let verification = products::verify::run(ctx, account_id.as_deref()).await;
+        if removal {
+            if let Some(warning) = products::leaver_warning(&verification) {
+                ctx.warn(warning);
+            }
+        }
+        verification
     }
 
     /// Runs a request's calls in order (a worker-state event runs the calls

@@ -39,6 +39,7 @@ pub mod ledger;
 pub mod native;
 mod ordering;
 pub mod platform;
+pub mod products;
 pub mod reconcile;
 pub mod report;
 pub mod retry;

@@ -111,6 +111,12 @@ pub enum System {
     Admin,
     /// User-management API.
     UserManagement,
+    /// Jira Cloud's REST API on a product site.
+    Jira,
+    /// Confluence Cloud's REST API on a product site.
+    Confluence,
+    /// Bitbucket Cloud's API.
+    Bitbucket,
 }
 
 /// What one step did.
@@ -397,6 +403,10 @@ pub struct Report {
     /// Things worth a person's attention that are not failures.
     #[serde(skip_serializing_if = "Vec::is_empty", default)]
     pub warnings: Vec<String>,
+    /// What each product site says of the account after the action
+    /// (`LCM_VERIFY_PRODUCTS`, `options.verify`); empty when not asked.
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub verification: Vec<crate::products::Verification>,
     /// HTTP requests sent to Atlassian (retries included).
     pub api_calls: u32,
     /// Of which retries.
@@ -531,6 +541,7 @@ mod tests {
             audit: vec![],
             plan: vec![],
             warnings: vec![],
+            verification: vec![],
             api_calls: 0,
             retries: 0,
             started_at: String::new(),

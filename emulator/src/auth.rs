@@ -46,7 +46,7 @@ pub(crate) fn check(
 }
 
 /// Compares without an early exit, as a real server would; cheap habit, even for fake keys.
-fn constant_time_eq(a: &str, b: &str) -> bool {
+pub(crate) fn constant_time_eq(a: &str, b: &str) -> bool {
     a.len() == b.len()
         && a.bytes()
             .zip(b.bytes())

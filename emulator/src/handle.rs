@@ -168,6 +168,26 @@ impl Emulator {
         self.app.state().scim_token.clone()
     }
 
+    /// `{base}/site/{name}`: a product site, what `LCM_PRODUCT_SITES` lists.
+    pub fn product_site_url(&self, name: &str) -> String {
+        format!("{}/site/{name}", self.app.base_url)
+    }
+
+    /// `{base}/bitbucket`: what `LCM_BITBUCKET_BASE_URL` should be.
+    pub fn bitbucket_base_url(&self) -> String {
+        format!("{}/bitbucket", self.app.base_url)
+    }
+
+    /// The product user (`LCM_PRODUCT_USER`).
+    pub fn product_user(&self) -> String {
+        self.app.state().products.user.clone()
+    }
+
+    /// The product API token the sites and the workspace accept (`LCM_PRODUCT_TOKEN`).
+    pub fn product_token(&self) -> String {
+        self.app.state().products.token.clone()
+    }
+
     /// The admin API key accepted now.
     pub fn admin_api_key(&self) -> String {
         self.app.state().admin_api_key.clone()

@@ -17,6 +17,12 @@ pub enum Api {
     Admin,
     /// `/users/{accountId}/manage...`: user management.
     UserManagement,
+    /// `/site/{name}/rest/...`: Jira on a product site.
+    Jira,
+    /// `/site/{name}/wiki/...`: Confluence on a product site.
+    Confluence,
+    /// `/bitbucket/2.0/...`: Bitbucket Cloud.
+    Bitbucket,
     /// Anything else (answered 404).
     Other,
 }
@@ -30,6 +36,13 @@ impl Api {
             Api::Admin
         } else if path.starts_with("/users/") {
             Api::UserManagement
+        } else if let Some(rest) = path.strip_prefix("/site/") {
+            match rest.split_once('/') {
+                Some((_, below)) if below.starts_with("wiki/") => Api::Confluence,
+                _ => Api::Jira,
+            }
+        } else if path.starts_with("/bitbucket/") {
+            Api::Bitbucket
         } else {
             Api::Other
         }

@@ -17,6 +17,7 @@ pub(crate) fn api(app: Arc<AppState>) -> Router {
     crate::scim::routes()
         .merge(crate::admin::routes())
         .merge(crate::user_management::routes())
+        .merge(crate::products::routes())
         .fallback(|method: Method, uri: Uri| async move {
             let api = Api::for_path(uri.path());
             api_error(

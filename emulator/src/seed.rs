@@ -29,6 +29,60 @@ pub struct Seed {
     pub groups: Vec<SeedGroup>,
     /// Behaviour switches.
     pub options: EmulatorOptions,
+    /// The product sites (Jira, Confluence) and the Bitbucket workspace.
+    pub products: SeedProducts,
+}
+
+/// The product sites and the Bitbucket workspace the emulator serves, and the credentials they
+/// take (basic auth: the product user and its API token). Who may use a product follows the
+/// account and its groups: see the `products` module.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct SeedProducts {
+    /// The e-mail of the account the product token belongs to.
+    pub user: String,
+    /// The API token every site and the workspace accept (unless a site says otherwise).
+    pub token: String,
+    /// Sites, served at `{base}/site/{name}`.
+    pub sites: Vec<SeedSite>,
+    /// The Bitbucket workspace slug, served at `{base}/bitbucket/2.0/workspaces/{slug}`.
+    pub bitbucket_workspace: String,
+}
+
+/// One product site.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct SeedSite {
+    /// Its name: the site is `{base}/site/{name}`, as `https://{name}.atlassian.net` would be.
+    pub name: String,
+    /// Whether it serves Jira.
+    pub jira: bool,
+    /// Whether it serves Confluence.
+    pub confluence: bool,
+    /// A token this site accepts instead of [`SeedProducts::token`] (a site that refuses it).
+    pub token: Option<String>,
+}
+
+impl Default for SeedSite {
+    fn default() -> Self {
+        Self {
+            name: "acme".into(),
+            jira: true,
+            confluence: true,
+            token: None,
+        }
+    }
+}
+
+impl Default for SeedProducts {
+    fn default() -> Self {
+        Self {
+            user: "lcm-bot@example.com".into(),
+            token: DEMO_PRODUCT_TOKEN.into(),
+            sites: vec![SeedSite::default()],
+            bitbucket_workspace: "acme".into(),
+        }
+    }
 }
 
 /// One Atlassian account, optionally provisioned through SCIM.
@@ -181,6 +235,7 @@ const DEMO_ADMIN_DIRECTORY_ID: &str = "2d9e4f61-7a3b-48c5-b1e0-6c8f5a2d9e34";
 /// Fake credentials: they only ever unlock an emulator.
 const DEMO_SCIM_TOKEN: &str = "emulator-scim-token-not-a-secret";
 const DEMO_ADMIN_API_KEY: &str = "emulator-admin-api-key-not-a-secret";
+const DEMO_PRODUCT_TOKEN: &str = "emulator-product-token-not-a-secret";
 
 impl Default for Seed {
     fn default() -> Self {
@@ -193,6 +248,7 @@ impl Default for Seed {
             users: Vec::new(),
             groups: Vec::new(),
             options: EmulatorOptions::default(),
+            products: SeedProducts::default(),
         }
     }
 }

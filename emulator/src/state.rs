@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use crate::clock::Now;
 use crate::ids::IdGen;
 use crate::members::Members;
-use crate::seed::{EmulatorOptions, GroupKind, Seed};
+use crate::seed::{EmulatorOptions, GroupKind, Seed, SeedProducts};
 
 /// Whether an account can be used at all (Admin `accountStatus`), and since when it cannot.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -240,6 +240,7 @@ pub(crate) struct OrgState {
     pub scim_token: String,
     pub admin_api_key: String,
     pub options: EmulatorOptions,
+    pub products: SeedProducts,
     /// In creation order, which is also Admin's listing order.
     pub accounts: Vec<Account>,
     /// In creation order, which is also SCIM's listing order.
@@ -272,6 +273,7 @@ impl OrgState {
             scim_token: seed.scim_token.clone(),
             admin_api_key: seed.admin_api_key.clone(),
             options: seed.options.clone(),
+            products: seed.products.clone(),
             accounts: Vec::new(),
             scim_users: Vec::new(),
             groups: Vec::new(),

@@ -205,6 +205,9 @@ SWITCHES = {
     "LCM_ALLOW_CUSTOM_ENDPOINTS": "AllowCustomEndpoints",
     "LCM_ADMIN_BASE_URL": "AdminBaseUrl",
     "LCM_API_BASE_URL": "ApiBaseUrl",
+    "LCM_PRODUCT_SITES": "ProductSites",
+    "LCM_BITBUCKET_WORKSPACE": "BitbucketWorkspace",
+    "LCM_VERIFY_PRODUCTS": "VerifyProducts",
     "LCM_SECRET_TTL_SECONDS": "SecretCacheTtlSeconds",
     "LCM_EVENT_SOURCES": "EventSources",
     "RUST_LOG": "LogLevel",
@@ -531,7 +534,7 @@ def check_switches_wired(template: dict[str, Any]) -> None:
     for var, param in SWITCHES.items():
         assert env.get(var) == {"Ref": param}, f"{var} must be !Ref {param}, is {env.get(var)!r}"
         assert param in params, f"parameter {param} missing"
-    for flag in ("AllowDelete", "DeleteAccounts", "DryRunOnly", "AllowCustomEndpoints"):
+    for flag in ("AllowDelete", "DeleteAccounts", "DryRunOnly", "AllowCustomEndpoints", "VerifyProducts"):
         assert params[flag].get("AllowedValues") == ["true", "false"], f"{flag} must be true/false"
     assert params["AllowDelete"]["Default"] == "false" and params["DeleteAccounts"]["Default"] == "false", (
         "deletion must be opt-in"
@@ -557,6 +560,15 @@ def check_alarms(template: dict[str, Any]) -> None:
 
     assert has("AWS/Lambda", "Errors", "FunctionName", fn_id), "no alarm on function errors"
     assert has("AWS/Lambda", "Throttles", "FunctionName", fn_id), "no alarm on function throttles"
+    offboarding = [
+        a["Properties"]
+        for a in alarms
+        if any(
+            m.get("MetricStat", {}).get("Metric", {}).get("MetricName") == "OffboardingUnproven"
+            for m in a["Properties"].get("Metrics", [])
+        )
+    ]
+    assert offboarding and offboarding[0].get("Threshold") == 0, "no alarm on unproven offboarding"
     consumed = {pipe_source(template), event_queue(template)}
     for queue_id in resources_of(template, "AWS::SQS::Queue"):
         if queue_id in consumed:

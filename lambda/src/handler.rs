@@ -90,6 +90,7 @@ struct Summary {
     retries: u64,
     refreshed: bool,
     not_found: bool,
+    offboarding_unproven: bool,
 }
 
 impl Summary {
@@ -111,6 +112,7 @@ impl Summary {
             retries: run.retries,
             refreshed: run.refreshed,
             not_found: crate::metrics::is_not_found(report),
+            offboarding_unproven: atlassian_lcm::products::offboarding_unproven(report),
             ..Summary::default()
         }
     }
@@ -186,6 +188,7 @@ pub async fn handle(app: &App, event: LambdaEvent<Value>) -> Result<Value, Handl
         api_calls: summary.api_calls,
         retries: summary.retries,
         not_found: summary.not_found,
+        offboarding_unproven: summary.offboarding_unproven,
         duration_ms,
     }
     .emit();
@@ -218,6 +221,7 @@ fn log_invocation(
                 retries = s.retries,
                 credentials_refreshed = s.refreshed,
                 not_found = s.not_found,
+                offboarding_unproven = s.offboarding_unproven,
                 duration_ms,
                 returned_error = error.map(|e| e.to_string()),
                 "invocation"

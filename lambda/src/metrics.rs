@@ -6,7 +6,9 @@
 //! `Invocations`, `ApiCalls`, `Retries`, `DurationMs` and `NotFound` (1 when
 //! a leaver or purge found the worker in neither system: HR and Atlassian
 //! disagree about who exists, worth an alarm even though the run is
-//! `no_change`). `Action` is the
+//! `no_change`) and `OffboardingUnproven` (1 when a removal's product
+//! verification left a product active or unknown; see
+//! `atlassian_lcm::products`). `Action` is the
 //! report's actions joined with `+` (a joiner is
 //! `SYNC_IDENTITIES+MANAGE_RELATIONSHIPS`), or `NONE` when the engine did not
 //! run; `Outcome` is the report's outcome, or `rejected` (bad input, unknown
@@ -31,6 +33,8 @@ pub struct InvocationMetrics {
     pub retries: u64,
     /// See [`is_not_found`].
     pub not_found: bool,
+    /// See `atlassian_lcm::products::offboarding_unproven`.
+    pub offboarding_unproven: bool,
     /// The whole invocation, in milliseconds.
     pub duration_ms: u64,
 }
@@ -51,6 +55,11 @@ impl InvocationMetrics {
                         {"Name": "DurationMs", "Unit": "Milliseconds"},
                         {"Name": "NotFound", "Unit": "Count"}
                     ]
+                }, {
+                    // By action alone, so one alarm covers every outcome of a leaver and a purge.
+                    "Namespace": NAMESPACE,
+                    "Dimensions": [["Action"]],
+                    "Metrics": [{"Name": "OffboardingUnproven", "Unit": "Count"}]
                 }]
             },
             "Action": self.action,
@@ -59,7 +68,8 @@ impl InvocationMetrics {
             "ApiCalls": self.api_calls,
             "Retries": self.retries,
             "DurationMs": self.duration_ms,
-            "NotFound": u8::from(self.not_found)
+            "NotFound": u8::from(self.not_found),
+            "OffboardingUnproven": u8::from(self.offboarding_unproven)
         })
     }
 
@@ -99,15 +109,19 @@ mod tests {
             api_calls: 7,
             retries: 1,
             not_found: true,
+            offboarding_unproven: true,
             duration_ms: 120,
         };
         let v = m.to_emf(1_764_493_200_000);
-        let decl = &v["_aws"]["CloudWatchMetrics"][0];
-        assert_eq!(decl["Namespace"], NAMESPACE);
-        assert_eq!(decl["Dimensions"], json!([["Action", "Outcome"]]));
-        for metric in decl["Metrics"].as_array().unwrap() {
-            let name = metric["Name"].as_str().unwrap();
-            assert!(v[name].is_number(), "{name} has no value");
+        let decls = v["_aws"]["CloudWatchMetrics"].as_array().unwrap();
+        assert_eq!(decls[0]["Dimensions"], json!([["Action", "Outcome"]]));
+        assert_eq!(decls[1]["Dimensions"], json!([["Action"]]));
+        for decl in decls {
+            assert_eq!(decl["Namespace"], NAMESPACE);
+            for metric in decl["Metrics"].as_array().unwrap() {
+                let name = metric["Name"].as_str().unwrap();
+                assert!(v[name].is_number(), "{name} has no value");
+            }
         }
         for dim in ["Action", "Outcome"] {
             assert!(v[dim].is_string());
@@ -117,6 +131,22 @@ mod tests {
             (Some(7), Some(1_764_493_200_000))
         );
         assert_eq!(v["NotFound"], 1);
+        assert_eq!(v["OffboardingUnproven"], 1);
+    }
+
+    #[test]
+    fn a_removal_not_proven_by_the_products_is_counted() {
+        let warned = report(
+            "succeeded",
+            &["offboarding not proven: Jira on https://acme.atlassian.net says active"],
+            None,
+        );
+        assert!(atlassian_lcm::products::offboarding_unproven(&warned));
+        assert!(!atlassian_lcm::products::offboarding_unproven(&report(
+            "succeeded",
+            &[],
+            None
+        )));
     }
 
     fn report(outcome: &str, warnings: &[&str], step_error: Option<&str>) -> Report {

@@ -34,7 +34,7 @@ export type GroupMode = "add" | "remove" | "replace";
 export type Outcome = "succeeded" | "no_change" | "partial" | "failed" | "planned";
 
 /** The Atlassian API a step went through. */
-export type System = "scim" | "admin" | "user_management";
+export type System = "scim" | "admin" | "user_management" | "jira" | "confluence" | "bitbucket";
 
 /** What one step did. */
 export type StepStatus = "done" | "no_change" | "planned" | "passed" | "skipped" | "failed";
@@ -94,7 +94,11 @@ export type ConfigKey =
   | "maxRps"
   | "managedGroups"
   | "maxDeprovisions"
-  | "orphans";
+  | "orphans"
+  | "productSites"
+  | "bitbucketWorkspace"
+  | "bitbucketBaseUrl"
+  | "verifyProducts";
 
 /** Any JSON value (audit `before`/`after`, plan bodies). */
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
@@ -133,7 +137,7 @@ export interface Config {
   grantableGroups?: readonly string[];
   /** Plan every action, never execute. */
   dryRunOnly?: boolean;
-  /** Product (Jira/Confluence) API token; goes with `productUser`. */
+  /** An Atlassian API token for the product sites and Bitbucket (basic auth); goes with `productUser`. */
   productToken?: string;
   /** The product API user (e-mail) that goes with `productToken`. */
   productUser?: string;
@@ -154,6 +158,14 @@ export interface Config {
   maxDeprovisions?: number | string;
   /** Reconcile: `"report"` orphans (the default), or `"deprovision"` those that are ours. */
   orphans?: "report" | "deprovision";
+  /** Comma-separated product site URLs, `https://<name>.atlassian.net`; needs `productUser` and `productToken`. */
+  productSites?: string;
+  /** A Bitbucket Cloud workspace slug whose membership CHECK and verification ask. */
+  bitbucketWorkspace?: string;
+  /** Default `https://api.bitbucket.org`. */
+  bitbucketBaseUrl?: string;
+  /** Verify product access after every action (`options.verify` decides per event). */
+  verifyProducts?: boolean;
 }
 
 // ---------------------------------------------------------------------------
@@ -238,12 +250,16 @@ export interface SyncEventOptions {
   dryRun?: boolean;
   /** Take over a user whose `externalId` belongs to another provisioner. */
   adopt?: boolean;
+  /** Verify product access afterwards (or not), whatever `verifyProducts` says. */
+  verify?: boolean;
 }
 
 /** `options` of a purge event. */
 export interface PurgeEventOptions {
   /** Plan instead of execute. */
   dryRun?: boolean;
+  /** Verify product access afterwards (or not), whatever `verifyProducts` says. */
+  verify?: boolean;
   /** Delete even a user owned by another provisioner (or whose ownership no `hrId` proves). */
   force?: boolean;
 }
@@ -311,16 +327,20 @@ export interface SyncOptions {
   create?: boolean;
   /** Set the user active (default `false`). */
   reactivate?: boolean;
+  verify?: boolean;
 }
 
 /** `options` of `MANAGE_RELATIONSHIPS`, `DEPROVISION_IDENTITY` and a leaver event. */
 export interface PlanOptions {
   dryRun?: boolean;
+  /** Verify product access afterwards (or not), whatever `verifyProducts` says. */
+  verify?: boolean;
 }
 
 /** `options` of `DELETE_IDENTITY`. */
 export interface RemovalOptions {
   dryRun?: boolean;
+  verify?: boolean;
   /** Delete even a user owned by another provisioner. */
   force?: boolean;
 }
@@ -483,6 +503,22 @@ export interface NewerFact {
   lifecycle: FactLifecycle;
 }
 
+/** A product whose view of the account is verified. */
+export type Product = "jira" | "confluence" | "bitbucket";
+
+/** What a product says of the account. */
+export type ProductAccess = "active" | "inactive" | "absent" | "unknown";
+
+/** What one product says of the account (`report.verification[]`). */
+export interface Verification {
+  /** The product site, or the Bitbucket workspace's API URL. */
+  site: string;
+  product: Product;
+  state: ProductAccess;
+  /** What the answer was, or why there was none. */
+  detail: string;
+}
+
 /** What every action method resolves to. A failed call is a report with `outcome: "failed"`. */
 export interface Report {
   /** The actions run, in order (a lifecycle event may run two). */
@@ -505,6 +541,8 @@ export interface Report {
   plan?: PlannedRequest[];
   /** Things worth a person's attention that are not failures (absent when none). */
   warnings?: string[];
+  /** After an action, when verification was asked: what each product says (absent when not asked). */
+  verification?: Verification[];
   /** HTTP requests sent to Atlassian (retries included). */
   apiCalls: number;
   /** Of which retries. */

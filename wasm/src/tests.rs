@@ -123,6 +123,11 @@ fn enum_unions_match_the_engine() {
     same_names("ActionKind", serde_names::<ActionKind>());
     same_names("Outcome", serde_names::<Outcome>());
     same_names("System", serde_names::<System>());
+    same_names("Product", serde_names::<atlassian_lcm::products::Product>());
+    same_names(
+        "ProductAccess",
+        serde_names::<atlassian_lcm::products::Access>(),
+    );
     same_names("StepStatus", serde_names::<StepStatus>());
     same_names("ErrorCode", serde_names::<ErrorCode>());
     same_names("DerivedAction", serde_names::<DerivedAction>());
@@ -299,6 +304,12 @@ fn report_fields_match_the_engine() {
             body: Some(json!({})),
         }],
         warnings: vec!["w".into()],
+        verification: vec![atlassian_lcm::products::Verification {
+            site: "https://acme.atlassian.net".into(),
+            product: atlassian_lcm::products::Product::Jira,
+            state: atlassian_lcm::products::Access::Unknown,
+            detail: "d".into(),
+        }],
         api_calls: 1,
         retries: 0,
         started_at: "2026-01-01T00:00:00Z".into(),
@@ -314,6 +325,10 @@ fn report_fields_match_the_engine() {
     assert_eq!(
         object_keys(&v["plan"][0]),
         keys(&interface("PlannedRequest"))
+    );
+    assert_eq!(
+        object_keys(&v["verification"][0]),
+        keys(&interface("Verification"))
     );
 
     // What the engine may leave out is exactly what the .d.ts marks optional.
@@ -338,6 +353,7 @@ fn report_fields_match_the_engine() {
         }],
         plan: vec![],
         warnings: vec![],
+        verification: vec![],
         ..full.clone()
     };
     let e = serde_json::to_value(&empty).unwrap();

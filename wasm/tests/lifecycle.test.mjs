@@ -173,7 +173,7 @@ describe("direct action methods", () => {
       new AtlassianLcm(emu.config()).capabilities().actions.find((a) => a.action === "DELETE_IDENTITY").enabled,
       false,
     );
-    assert.equal(caps.settings.length, 23);
+    assert.equal(caps.settings.length, 27);
     for (const rail of ["privilegedGroups", "grantableGroups"]) {
       assert.ok(caps.settings.some((s) => s.name === rail), rail);
     }

@@ -1,5 +1,6 @@
 //! `CHECK`: do the credentials work, do both directories resolve, and through
-//! which system would each named group be changed? Reads only.
+//! which system would each named group be changed? Do the product sites and
+//! the Bitbucket workspace answer with the product credentials? Reads only.
 
 use super::groups::{self, Route};
 use super::{step, Ctx, StepExt};
@@ -12,7 +13,11 @@ pub(crate) async fn run(ctx: &Ctx, names: &[String]) {
     // A check asks Atlassian, never the warm cache (it is there to prove the
     // keys work), and leaves what it read in the cache for the calls after.
     let (scim_api, admin_api) = (ctx.scim(), ctx.admin());
-    let (scim, admin) = futures::join!(scim_api.probe(), admin_api.directories(None));
+    let (scim, admin, ()) = futures::join!(
+        scim_api.probe(),
+        admin_api.directories(None),
+        crate::products::check::run(ctx)
+    );
     if let Ok(dirs) = &admin {
         ctx.cache.put_directories(dirs.clone(), ctx.t.now_ms());
     }

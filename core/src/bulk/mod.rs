@@ -194,6 +194,7 @@ fn not_attempted(lcm: &Lcm, request: &Request, options: RunOptions, earlier: &He
         audit: Vec::new(),
         plan: Vec::new(),
         warnings: Vec::new(),
+        verification: Vec::new(),
         api_calls: 0,
         retries: 0,
         started_at: rfc3339(lcm.clock().now_ms()),

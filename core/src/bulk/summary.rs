@@ -237,6 +237,7 @@ mod tests {
             audit: vec![],
             plan: vec![],
             warnings: vec![],
+            verification: vec![],
             api_calls: 4,
             retries: 1,
             started_at: String::new(),

@@ -17,7 +17,7 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 pub use error::{ConfigError, FieldError, Problem, Spelling};
-pub use parse::{check_endpoint, count, parse_scim_url};
+pub use parse::{check_endpoint, check_endpoint_on, count, parse_scim_url};
 pub use raw::{RawConfig, RawValue, Source};
 pub use settings::{Class, Key, Kind, Presence, Setting, SETTINGS};
 
@@ -89,6 +89,9 @@ pub struct Endpoints {
     admin_base_url: String,
     api_base_url: String,
     custom_allowed: bool,
+    product_sites: Vec<String>,
+    bitbucket_workspace: Option<String>,
+    bitbucket_base_url: String,
 }
 
 impl Endpoints {
@@ -103,6 +106,22 @@ impl Endpoints {
     /// True when URLs may point at hosts other than Atlassian's.
     pub fn custom_allowed(&self) -> bool {
         self.custom_allowed
+    }
+    /// Product sites (`LCM_PRODUCT_SITES`), each without a trailing slash.
+    pub fn product_sites(&self) -> &[String] {
+        &self.product_sites
+    }
+    /// The Bitbucket workspace whose membership is asked, if any.
+    pub fn bitbucket_workspace(&self) -> Option<&str> {
+        self.bitbucket_workspace.as_deref()
+    }
+    /// Bitbucket Cloud API base, without a trailing slash.
+    pub fn bitbucket_base_url(&self) -> &str {
+        &self.bitbucket_base_url
+    }
+    /// True when a product site or a Bitbucket workspace is configured.
+    pub fn has_products(&self) -> bool {
+        !self.product_sites.is_empty() || self.bitbucket_workspace.is_some()
     }
 }
 
@@ -174,6 +193,7 @@ pub struct Limits {
     cache_ttl: Duration,
     max_rps: Option<u32>,
     retry: RetryPolicy,
+    verify_products: bool,
 }
 
 impl Limits {
@@ -196,6 +216,10 @@ impl Limits {
     /// Retry policy.
     pub fn retry(&self) -> RetryPolicy {
         self.retry
+    }
+    /// Verify product access after every action (`LCM_VERIFY_PRODUCTS`).
+    pub fn verify_products(&self) -> bool {
+        self.verify_products
     }
 }
 
@@ -238,6 +262,7 @@ impl Config {
                     .text(" go together: give both or neither"),
             ));
         }
+        errors.extend(values.product_errors());
         if !errors.is_empty() {
             return Err(ConfigError { errors });
         }
@@ -302,6 +327,44 @@ struct Values(BTreeMap<Key, Value>);
 impl Values {
     fn has(&self, key: Key) -> bool {
         self.0.contains_key(&key)
+    }
+
+    /// Product sites and a workspace are asked with the product
+    /// credentials, and verification needs something to ask.
+    fn product_errors(&self) -> Vec<FieldError> {
+        let mut errors = Vec::new();
+        let credentials = self.has(Key::ProductToken) && self.has(Key::ProductUser);
+        for key in [Key::ProductSites, Key::BitbucketWorkspace] {
+            let given = match self.0.get(&key) {
+                Some(Value::Sites(sites)) => !sites.is_empty(),
+                Some(_) => true,
+                None => false,
+            };
+            if given && !credentials {
+                errors.push(FieldError::new(
+                    key,
+                    None,
+                    Problem::new("is asked with ")
+                        .name(Key::ProductUser)
+                        .text(" and ")
+                        .name(Key::ProductToken)
+                        .text(": give both"),
+                ));
+            }
+        }
+        let has_target = matches!(self.0.get(&Key::ProductSites), Some(Value::Sites(s)) if !s.is_empty())
+            || self.has(Key::BitbucketWorkspace);
+        if matches!(self.0.get(&Key::VerifyProducts), Some(Value::Flag(true))) && !has_target {
+            errors.push(FieldError::new(
+                Key::VerifyProducts,
+                None,
+                Problem::new("needs something to verify: set ")
+                    .name(Key::ProductSites)
+                    .text(" or ")
+                    .name(Key::BitbucketWorkspace),
+            ));
+        }
+        errors
     }
 
     fn take(&mut self, key: Key) -> Option<Value> {
@@ -408,6 +471,15 @@ impl Values {
                 admin_base_url: self.endpoint(Key::AdminBaseUrl),
                 api_base_url: self.endpoint(Key::ApiBaseUrl),
                 custom_allowed: self.flag(Key::AllowCustomEndpoints),
+                product_sites: match self.take(Key::ProductSites) {
+                    Some(Value::Sites(sites)) => sites,
+                    _ => Vec::new(),
+                },
+                bitbucket_workspace: match self.take(Key::BitbucketWorkspace) {
+                    Some(Value::Text(ws)) => Some(ws),
+                    _ => None,
+                },
+                bitbucket_base_url: self.endpoint(Key::BitbucketBaseUrl),
             },
             safety: Safety {
                 allow_delete: self.flag(Key::AllowDelete),
@@ -431,6 +503,7 @@ impl Values {
                 cache_ttl: Duration::from_secs(self.count(Key::CacheTtlSeconds)),
                 max_rps: self.optional_count(Key::MaxRps).map(|n| n as u32),
                 retry: RetryPolicy::default(),
+                verify_products: self.flag(Key::VerifyProducts),
             },
         }
     }

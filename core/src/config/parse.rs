@@ -22,6 +22,7 @@ pub(super) enum Value {
     OrgId(OrgId),
     Cap(DeprovisionCap),
     Choice(&'static str),
+    Sites(Vec<String>),
 }
 
 /// Reads `raw` as `kind`. `allow_custom` is the one setting others depend on:
@@ -40,6 +41,12 @@ pub(super) fn parse(kind: Kind, raw: &RawValue, allow_custom: bool) -> Result<Va
         Kind::OrgId => org_id(raw).map(Value::OrgId),
         Kind::CountOrPercent => cap(raw).map(Value::Cap),
         Kind::Choice(words) => choice(raw, words).map(Value::Choice),
+        Kind::Sites => crate::products::parse_sites(&text(raw), allow_custom).map(Value::Sites),
+        Kind::Slug => crate::products::parse_workspace(&text(raw)).map(Value::Text),
+        Kind::BitbucketEndpoint => {
+            check_endpoint_on(&text(raw), allow_custom, crate::products::BITBUCKET_HOST)
+                .map(Value::Endpoint)
+        }
     }
 }
 
@@ -163,14 +170,17 @@ pub fn parse_scim_url(url: &str, allow_custom: bool) -> Result<(String, ScimDire
 /// `http::Uri` (already needed for requests) rather than a full URL crate,
 /// whose Unicode tables would triple the size of the WebAssembly build.
 pub fn check_endpoint(url: &str, allow_custom: bool) -> Result<String, Problem> {
+    check_endpoint_on(url, allow_custom, ATLASSIAN_HOST)
+}
+
+/// [`check_endpoint`] for an API on another of Atlassian's hosts (`host`).
+pub fn check_endpoint_on(url: &str, allow_custom: bool, host: &str) -> Result<String, Problem> {
     let trimmed = url.trim();
     let uri: http::Uri = trimmed
         .parse()
         .map_err(|e| Problem::new(format!("is `{url}`, not a URL ({e})")))?;
     let (Some(scheme), Some(authority)) = (uri.scheme_str(), uri.authority()) else {
-        return Err(
-            format!("is `{url}`, not an absolute URL like https://{ATLASSIAN_HOST}/...").into(),
-        );
+        return Err(format!("is `{url}`, not an absolute URL like https://{host}/...").into());
     };
     if authority.as_str().contains('@') {
         return Err("must not contain credentials".into());
@@ -179,12 +189,12 @@ pub fn check_endpoint(url: &str, allow_custom: bool) -> Result<String, Problem> 
         return Err("must not carry a query".into());
     }
     let is_atlassian = scheme == "https"
-        && authority.host().eq_ignore_ascii_case(ATLASSIAN_HOST)
+        && authority.host().eq_ignore_ascii_case(host)
         && authority.port().is_none();
     if !is_atlassian {
         if !allow_custom {
             return Err(Problem::new(format!(
-                "is `{url}`, not https://{ATLASSIAN_HOST}; to send credentials to another host (an emulator, a proxy) set "
+                "is `{url}`, not https://{host}; to send credentials to another host (an emulator, a proxy) set "
             ))
             .assignment(Key::AllowCustomEndpoints, "true"));
         }

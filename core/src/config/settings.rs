@@ -54,6 +54,14 @@ pub enum Key {
     MaxDeprovisions,
     /// `LCM_ORPHANS`
     Orphans,
+    /// `LCM_PRODUCT_SITES`
+    ProductSites,
+    /// `LCM_BITBUCKET_WORKSPACE`
+    BitbucketWorkspace,
+    /// `LCM_BITBUCKET_BASE_URL`
+    BitbucketBaseUrl,
+    /// `LCM_VERIFY_PRODUCTS`
+    VerifyProducts,
 }
 
 /// What a setting governs. Each class is one part of [`crate::Config`], and
@@ -99,6 +107,14 @@ pub enum Kind {
     CountOrPercent,
     /// One of these words, case ignored.
     Choice(&'static [&'static str]),
+    /// Product site URLs, comma-separated: `https://<name>.atlassian.net`
+    /// unless custom endpoints are allowed.
+    Sites,
+    /// A Bitbucket workspace slug: letters, digits, `-`, `_` and `.`.
+    Slug,
+    /// The Bitbucket API base: `https://api.bitbucket.org` unless custom
+    /// endpoints are allowed.
+    BitbucketEndpoint,
 }
 
 /// Whether a setting must be given, and what it is when it is not.
@@ -159,7 +175,7 @@ use Class::{Credential, Endpoint, Limit, Safety};
 use Presence::{Optional, Required};
 
 /// Every setting, in documentation order (the order of [`Key`]).
-pub const SETTINGS: [Setting; 23] = [
+pub const SETTINGS: [Setting; 27] = [
     setting(
         Key::ScimUrl,
         ["LCM_SCIM_URL", "scim_url", "scimUrl"],
@@ -278,7 +294,7 @@ pub const SETTINGS: [Setting; 23] = [
         Credential,
         Kind::Secret,
         Optional,
-        "a product (Jira/Confluence) API token, with the product user",
+        "an Atlassian API token for the product sites and Bitbucket (basic auth), with the product user",
     ),
     setting(
         Key::ProductUser,
@@ -286,7 +302,7 @@ pub const SETTINGS: [Setting; 23] = [
         Credential,
         Kind::Text,
         Optional,
-        "the product API user (e-mail), with the product token",
+        "the e-mail of the account the product token belongs to",
     ),
     setting(
         Key::RequestTimeoutMs,
@@ -343,6 +359,38 @@ pub const SETTINGS: [Setting; 23] = [
         Kind::Choice(&["report", "deprovision"]),
         Presence::Default("report"),
         "what a reconcile does with SCIM users no roster line matches: `report` them, or `deprovision` those whose externalId is ours (the ordering ledger holds an event for it)",
+    ),
+    setting(
+        Key::ProductSites,
+        ["LCM_PRODUCT_SITES", "product_sites", "productSites"],
+        Endpoint,
+        Kind::Sites,
+        Optional,
+        "comma-separated product site URLs (https://<name>.atlassian.net) that CHECK and verification ask, with the product user and token",
+    ),
+    setting(
+        Key::BitbucketWorkspace,
+        ["LCM_BITBUCKET_WORKSPACE", "bitbucket_workspace", "bitbucketWorkspace"],
+        Endpoint,
+        Kind::Slug,
+        Optional,
+        "the Bitbucket workspace (slug) whose membership CHECK and verification ask, with the product user and token",
+    ),
+    setting(
+        Key::BitbucketBaseUrl,
+        ["LCM_BITBUCKET_BASE_URL", "bitbucket_base_url", "bitbucketBaseUrl"],
+        Endpoint,
+        Kind::BitbucketEndpoint,
+        Presence::Default(crate::products::DEFAULT_BITBUCKET_BASE_URL),
+        "the Bitbucket Cloud API base",
+    ),
+    setting(
+        Key::VerifyProducts,
+        ["LCM_VERIFY_PRODUCTS", "verify_products", "verifyProducts"],
+        Limit,
+        Kind::Flag,
+        Presence::Default("false"),
+        "after every action, look the person up on each product site and in the Bitbucket workspace (read-only) and report what each product says",
     ),
 ];
 

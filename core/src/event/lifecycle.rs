@@ -97,7 +97,7 @@ pub struct LifecycleRule {
 
 const SYNC_THEN_GROUPS: &[ActionKind] =
     &[ActionKind::SyncIdentities, ActionKind::ManageRelationships];
-const SYNC_OPTIONS: &[&str] = &["dryRun", "adopt"];
+const SYNC_OPTIONS: &[&str] = &["dryRun", "adopt", "verify"];
 
 /// Every lifecycle, in declaration (and documentation) order.
 pub const LIFECYCLES: [LifecycleRule; 5] = [
@@ -132,7 +132,7 @@ pub const LIFECYCLES: [LifecycleRule; 5] = [
         lifecycle: Lifecycle::Leaver,
         name: "leaver",
         actions: &[ActionKind::DeprovisionIdentity],
-        options: &["dryRun"],
+        options: &["dryRun", "verify"],
         access_modes: &[],
         allow_create: false,
         reactivate: false,
@@ -141,7 +141,7 @@ pub const LIFECYCLES: [LifecycleRule; 5] = [
         lifecycle: Lifecycle::Purge,
         name: "purge",
         actions: &[ActionKind::DeleteIdentity],
-        options: &["dryRun", "force"],
+        options: &["dryRun", "force", "verify"],
         access_modes: &[],
         allow_create: false,
         reactivate: false,

@@ -86,6 +86,7 @@ fn event(w: EventWire) -> Result<Request, InputError> {
         lifecycle: Some(lifecycle),
         occurred_at,
         dry_run: opts.dry_run.unwrap_or(false),
+        verify: opts.verify,
         calls,
         state: None,
     })
@@ -178,6 +179,7 @@ fn direct(w: DirectWire) -> Result<Request, InputError> {
         lifecycle: None,
         occurred_at: None,
         dry_run: opts.dry_run.unwrap_or(false),
+        verify: opts.verify,
         calls: vec![call],
         state: None,
     })

@@ -94,6 +94,9 @@ pub struct Request {
     pub occurred_at: Option<Timestamp>,
     /// Plan instead of execute.
     pub dry_run: bool,
+    /// `options.verify`: verify product access afterwards (`Some(true)`) or
+    /// not (`Some(false)`), whatever `LCM_VERIFY_PRODUCTS` says.
+    pub verify: Option<bool>,
     /// The actions, in order. Empty for a worker-state event, whose actions
     /// are derived when it runs.
     pub calls: Vec<ActionCall>,
@@ -110,6 +113,7 @@ impl Request {
             lifecycle: None,
             occurred_at: None,
             dry_run: false,
+            verify: None,
             calls: vec![ActionCall::Check { groups }],
             state: None,
         }

@@ -61,6 +61,8 @@ pub(super) fn parse_worker_state(obj: &Map<String, Value>) -> Result<Request, In
         lifecycle: None,
         occurred_at: Some(occurred_at),
         dry_run: false,
+        // A roster line has no options; LCM_VERIFY_PRODUCTS decides.
+        verify: None,
         calls: Vec::new(),
         state: Some(entry),
     })

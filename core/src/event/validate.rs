@@ -144,6 +144,7 @@ pub(super) fn allow_options(
         ("force", opts.force.is_some()),
         ("create", opts.create.is_some()),
         ("reactivate", opts.reactivate.is_some()),
+        ("verify", opts.verify.is_some()),
     ];
     match given
         .iter()

@@ -114,6 +114,8 @@ pub(super) struct OptionsWire {
     pub create: Option<bool>,
     #[serde(default)]
     pub reactivate: Option<bool>,
+    #[serde(default)]
+    pub verify: Option<bool>,
 }
 
 /// Deserializes `value`, naming the field of the first error.

@@ -89,6 +89,9 @@ pub struct ApiRequest {
     pub body: Option<serde_json::Value>,
     /// Retry and dry-run behaviour.
     pub kind: Kind,
+    /// For [`System::Jira`] and [`System::Confluence`]: the product site
+    /// (one of `LCM_PRODUCT_SITES`) the path is below.
+    pub site: Option<String>,
 }
 
 impl ApiRequest {
@@ -101,7 +104,14 @@ impl ApiRequest {
             query: Vec::new(),
             body: None,
             kind,
+            site: None,
         }
+    }
+
+    /// Sends the request to a product site.
+    pub fn on_site(mut self, site: &str) -> Self {
+        self.site = Some(site.to_string());
+        self
     }
 
     /// Adds a query parameter.
@@ -117,27 +127,43 @@ impl ApiRequest {
     }
 }
 
-/// The configured base URL of an API.
-fn base_url(config: &Config, system: System) -> &str {
-    match system {
+/// The configured base URL of a request's API. A product request names its
+/// site; the products module only builds them for configured sites.
+fn base_url<'a>(config: &'a Config, req: &'a ApiRequest) -> &'a str {
+    match req.system {
         System::Scim => config.credentials().scim_url(),
         System::Admin => config.endpoints().admin_base_url(),
         System::UserManagement => config.endpoints().api_base_url(),
+        System::Jira | System::Confluence => req.site.as_deref().unwrap_or_default(),
+        System::Bitbucket => config.endpoints().bitbucket_base_url(),
     }
 }
 
-/// The credential for an API: the SCIM token, or the Admin API key (which the
-/// user-management API accepts too).
-fn credential(config: &Config, system: System) -> &Secret {
+/// The `Authorization` value for an API: the SCIM token, or the Admin API key
+/// (which the user-management API accepts too), as bearer tokens; the product
+/// sites and Bitbucket take the product user and API token as basic auth.
+fn authorization(config: &Config, system: System) -> Result<String, TransportError> {
+    let bearer = |token: &Secret| format!("Bearer {}", token.expose());
     match system {
-        System::Scim => config.credentials().scim_token(),
-        System::Admin | System::UserManagement => config.credentials().admin_api_key(),
+        System::Scim => Ok(bearer(config.credentials().scim_token())),
+        System::Admin | System::UserManagement => Ok(bearer(config.credentials().admin_api_key())),
+        System::Jira | System::Confluence | System::Bitbucket => {
+            let credentials = config.credentials();
+            match (credentials.product_user(), credentials.product_token()) {
+                (Some(user), Some(token)) => Ok(crate::products::basic_auth(user, token)),
+                // Configuration refuses sites without both; kept as an error, never a panic.
+                _ => Err(TransportError::Other(
+                    "no product credentials (LCM_PRODUCT_USER, LCM_PRODUCT_TOKEN) are configured"
+                        .into(),
+                )),
+            }
+        }
     }
 }
 
 /// The full URL of a request.
 pub fn url(config: &Config, req: &ApiRequest) -> String {
-    let mut url = format!("{}{}", base_url(config, req.system), req.path);
+    let mut url = format!("{}{}", base_url(config, req), req.path);
     if !req.query.is_empty() {
         let q: Vec<String> = req
             .query
@@ -162,8 +188,7 @@ pub fn planned(config: &Config, req: &ApiRequest) -> PlannedRequest {
 /// The HTTP request for `req`. The authorization header is marked sensitive so
 /// that no `Debug` of the request shows it.
 pub fn build(config: &Config, req: &ApiRequest) -> Result<HttpRequest, TransportError> {
-    let token = credential(config, req.system);
-    let mut auth = HeaderValue::from_str(&format!("Bearer {}", token.expose())).map_err(|_| {
+    let mut auth = HeaderValue::from_str(&authorization(config, req.system)?).map_err(|_| {
         TransportError::Other("the API key contains characters not allowed in a header".into())
     })?;
     auth.set_sensitive(true);

@@ -75,6 +75,9 @@ fn error_detail(system: System, body: &[u8]) -> Option<String> {
             .or_else(|| text("/errors/0/title"))
             .or_else(|| text("/message")),
         System::UserManagement => text("/context/message").or_else(|| text("/key")),
+        System::Jira => text("/errorMessages/0").or_else(|| text("/message")),
+        System::Confluence => text("/message"),
+        System::Bitbucket => text("/error/message"),
     };
     found.map(|s| s.chars().take(300).collect())
 }

@@ -193,6 +193,7 @@ EXPECTED_ROUTES = {
     ("POST", "/v1/actions/{action}"),
     ("POST", "/v1/plan"),
     ("GET", "/v1/health"),
+    ("POST", "/v1/reconcile"),
 }
 
 # Environment variable -> the parameter it must come from.

@@ -6,6 +6,8 @@
 use std::time::Instant;
 
 use atlassian_lcm::clock::{rfc3339, Clock, SystemClock};
+use atlassian_lcm::reconcile::{ReconcileDocument, ReconcileOptions};
+use atlassian_lcm::transport::ApiError;
 use atlassian_lcm::{parse_request, ErrorCode, Outcome, Report, Request, RunOptions};
 use aws_lambda_events::eventbridge::EventBridgeEvent;
 use aws_lambda_events::sqs::SqsEvent;
@@ -15,9 +17,10 @@ use serde_json::{json, Value};
 use crate::app::App;
 use crate::error::{HandlerError, HostError};
 use crate::failure::{disposition, Disposition, FailureMessage, FailureReason};
-use crate::http_api::{self, error_body};
-use crate::invocation::{classify, respond, HttpCall, HttpFlavor, Invocation};
+use crate::http_api::{self, error_body, Prepared, Route};
+use crate::invocation::{classify, respond, HttpAnswer, HttpCall, HttpFlavor, Invocation};
 use crate::metrics::InvocationMetrics;
+use crate::reconcile::{self, ReconcileJob};
 use crate::sqs_batch::{self, Fate, RecordResult};
 
 /// What the engine produced for one invocation.
@@ -459,7 +462,12 @@ async fn http(app: &App, call: HttpCall, deadline_ms: u64) -> (Summary, Value) {
             let field = answer.body["error"]["field"].as_str().map(str::to_string);
             (Summary::rejected(&code, field.as_deref()), answer)
         }
-        Ok(job) => {
+        Ok(Prepared::Reconcile(job)) => {
+            let (mut summary, answer) = http_reconcile(app, &job, deadline_ms).await;
+            summary.route = Some(Route::Reconcile.template());
+            (summary, answer)
+        }
+        Ok(Prepared::Job(job)) => {
             let options = RunOptions {
                 deadline_ms: Some(deadline_ms),
                 dry_run: job.dry_run,
@@ -478,6 +486,72 @@ async fn http(app: &App, call: HttpCall, deadline_ms: u64) -> (Summary, Value) {
     summary.status = Some(answer.status);
     summary.http_request_id = call.request_id.clone();
     (summary, respond(flavor, &answer))
+}
+
+/// Runs a reconcile; when reading the directory meets a 401 (nothing was
+/// written yet), reads the secret again and reconciles once more, as
+/// [`run_engine`] does for a request. A 401 while applying fails those
+/// events, which the document reports; it is not rerun.
+pub async fn run_reconcile(
+    app: &App,
+    job: &ReconcileJob,
+    options: ReconcileOptions,
+) -> Result<Result<ReconcileDocument, ApiError>, HostError> {
+    let engine = app.credentials.current().await?;
+    let first = engine.lcm.reconcile(&job.roster, options, |_, _| {}).await;
+    match first {
+        Err(e) if e.code == ErrorCode::Unauthorized && app.credentials.can_rotate() => {
+            tracing::warn!(
+                generation = engine.generation,
+                "Atlassian refused the credentials (401) reading the directory: reading the secret again and reconciling once more"
+            );
+            let fresh = app.credentials.refresh(engine.generation).await?;
+            Ok(fresh.lcm.reconcile(&job.roster, options, |_, _| {}).await)
+        }
+        other => Ok(other),
+    }
+}
+
+/// `POST /v1/reconcile`: the document, or the error that kept it from being made.
+async fn http_reconcile(app: &App, job: &ReconcileJob, deadline_ms: u64) -> (Summary, HttpAnswer) {
+    let options = ReconcileOptions {
+        apply: job.apply,
+        run: RunOptions {
+            deadline_ms: Some(deadline_ms),
+            dry_run: false,
+        },
+        ..ReconcileOptions::default()
+    };
+    let action = Some("RECONCILE".to_string());
+    match run_reconcile(app, job, options).await {
+        Ok(Ok(document)) => {
+            let outcome = match (&document.refused, document.applied, document.failed) {
+                (Some(_), _, _) => "refused",
+                (None, false, _) => Outcome::Planned.as_str(),
+                (None, true, 0) => Outcome::Succeeded.as_str(),
+                (None, true, _) => Outcome::Partial.as_str(),
+            };
+            let summary = Summary {
+                action,
+                outcome: outcome.into(),
+                error_code: document.refused.as_ref().map(|r| r.code.to_string()),
+                api_calls: document.api_calls,
+                retries: document.run.as_ref().map_or(0, |r| r.retries),
+                ..Summary::default()
+            };
+            (summary, reconcile::answer_document(&document))
+        }
+        Ok(Err(e)) => {
+            let summary = Summary {
+                action,
+                outcome: Outcome::Failed.as_str().into(),
+                error_code: Some(e.code.as_str().into()),
+                ..Summary::default()
+            };
+            (summary, reconcile::read_error(&e))
+        }
+        Err(e) => (Summary::host(&e), http_api::host_error(&e)),
+    }
 }
 
 /// A direct invocation: synchronous. The report, or `{"error": ...}` for bad

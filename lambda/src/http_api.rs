@@ -8,6 +8,7 @@
 //! | `POST /v1/actions/{action}` | a direct call (`action` optional, must match) | the action |
 //! | `POST /v1/plan` | an event or a direct call | a dry run |
 //! | `GET /v1/health?groups=a,b` | none | `CHECK` |
+//! | `POST /v1/reconcile[?apply=true]` | a roster, JSON Lines | a reconcile (see [`crate::reconcile`]) |
 //!
 //! The path may carry a stage or base-path prefix (`/prod/v1/events`): routing
 //! starts at the last `/v1/` segment.
@@ -17,6 +18,7 @@ use serde_json::{json, Value};
 
 use crate::error::HostError;
 use crate::invocation::{HttpAnswer, HttpCall};
+use crate::reconcile::{self, ReconcileJob};
 
 /// Where a request goes.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -29,6 +31,8 @@ pub enum Route {
     Plan,
     /// `GET /v1/health`
     Health,
+    /// `POST /v1/reconcile`
+    Reconcile,
 }
 
 impl Route {
@@ -39,11 +43,13 @@ impl Route {
             Route::Action(_) => "POST /v1/actions/{action}",
             Route::Plan => "POST /v1/plan",
             Route::Health => "GET /v1/health",
+            Route::Reconcile => "POST /v1/reconcile",
         }
     }
 }
 
-const ROUTES: &str = "POST /v1/events, POST /v1/actions/{action}, POST /v1/plan, GET /v1/health";
+const ROUTES: &str =
+    "POST /v1/events, POST /v1/actions/{action}, POST /v1/plan, GET /v1/health, POST /v1/reconcile";
 
 /// What the engine must run for an HTTP request.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -54,6 +60,15 @@ pub struct Job {
     pub request: Request,
     /// Plan instead of execute (`POST /v1/plan`).
     pub dry_run: bool,
+}
+
+/// What an HTTP request asks for, validated.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Prepared {
+    /// An event, a direct call, a plan or a health check: one request.
+    Job(Job),
+    /// `POST /v1/reconcile`: a roster.
+    Reconcile(ReconcileJob),
 }
 
 /// The JSON error body every non-report answer uses.
@@ -105,6 +120,7 @@ pub fn route(method: &str, path: &str) -> Result<Route, HttpAnswer> {
         ["actions", action] if !action.is_empty() => (Route::Action((*action).to_string()), "POST"),
         ["plan"] => (Route::Plan, "POST"),
         ["health"] => (Route::Health, "GET"),
+        ["reconcile"] => (Route::Reconcile, "POST"),
         _ => return Err(not_found()),
     };
     if method.eq_ignore_ascii_case(allowed) {
@@ -124,10 +140,11 @@ pub fn route(method: &str, path: &str) -> Result<Route, HttpAnswer> {
 }
 
 /// Routes the call and validates its body: the engine's work, or the answer
-/// already (404, 405, 400 naming the field).
-pub fn prepare(call: &HttpCall) -> Result<Job, HttpAnswer> {
+/// already (404, 405, 400 naming the field, 413 for an oversized roster).
+pub fn prepare(call: &HttpCall) -> Result<Prepared, HttpAnswer> {
     let route = route(&call.method, &call.path)?;
     let request = match &route {
+        Route::Reconcile => return reconcile::prepare(call).map(Prepared::Reconcile),
         Route::Health => {
             let groups: Vec<String> = call
                 .query
@@ -176,11 +193,11 @@ pub fn prepare(call: &HttpCall) -> Result<Job, HttpAnswer> {
             )));
         }
     }
-    Ok(Job {
+    Ok(Prepared::Job(Job {
         dry_run: route == Route::Plan,
         route,
         request,
-    })
+    }))
 }
 
 /// The body and the path name the same action, however each is spelled.
@@ -274,6 +291,14 @@ mod tests {
     use crate::invocation::HttpFlavor;
     use std::collections::BTreeMap;
 
+    /// The request routes only: a reconcile is tested in `crate::reconcile`.
+    fn prepare(c: &HttpCall) -> Result<Job, HttpAnswer> {
+        match super::prepare(c)? {
+            Prepared::Job(job) => Ok(job),
+            Prepared::Reconcile(_) => panic!("not a request route"),
+        }
+    }
+
     fn call(method: &str, path: &str, body: Option<Value>) -> HttpCall {
         HttpCall {
             flavor: HttpFlavor::ApiGatewayV2,
@@ -303,6 +328,14 @@ mod tests {
         );
         assert_eq!(route("POST", "/v1/plan").unwrap(), Route::Plan);
         assert_eq!(route("GET", "/v1/health").unwrap(), Route::Health);
+        assert_eq!(
+            route("POST", "/prod/v1/reconcile").unwrap(),
+            Route::Reconcile
+        );
+        assert_eq!(
+            route("GET", "/v1/reconcile").unwrap_err().allow,
+            Some("POST")
+        );
     }
 
     #[test]

@@ -13,7 +13,8 @@
 //! - **API Gateway** HTTP API (payload 2.0), REST API (payload 1.0) and
 //!   **Lambda function URL** requests on `POST /v1/events`,
 //!   `POST /v1/actions/{action}`, `POST /v1/plan` and `GET /v1/health`
-//!   (synchronous: a status code and the report);
+//!   (synchronous: a status code and the report), and `POST /v1/reconcile`
+//!   (a roster in the body, the reconcile document out: [`reconcile`]);
 //! - **direct invocations** with `{"action": ...}` or a lifecycle event.
 //!
 //! The host stays thin, as DESIGN §2 asks: it recognises the envelope
@@ -33,6 +34,7 @@ pub mod invocation;
 pub mod ledger;
 pub mod logging;
 pub mod metrics;
+pub mod reconcile;
 pub mod settings;
 pub mod sqs_batch;
 pub mod sqs_record;

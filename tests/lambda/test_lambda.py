@@ -272,3 +272,101 @@ def test_no_secret_was_ever_printed(stack, rotated):
     for token in stack.tokens:
         assert token not in output, "a credential appeared in the function's output"
         assert token not in responses, "a credential appeared in a response, invoker stderr or a failure queue message"
+
+
+# -- POST /v1/reconcile ---------------------------------------------------------------------------
+
+# Grace is retitled and moves team; Alan is unclaimed (adopted); Mary is a new hire. No deprovision:
+# the function runs with the default LCM_MAX_DEPROVISIONS (5 % of three allows none).
+RECONCILE_ROSTER = "\n".join(json.dumps(w) for w in [
+    {"hrId": "E1002", "workEmail": "grace.hopper@example.com", "title": "Principal Engineer",
+     "groups": ["jira-software-users", "platform-team"]},
+    {"hrId": "E1004", "workEmail": "alan.turing@example.com", "groups": ["confluence-users"]},
+    {"hrId": "E2001", "workEmail": "mary.somerville@example.com", "givenName": "Mary",
+     "familyName": "Somerville", "displayName": "Mary Somerville", "groups": ["engineering"]},
+]) + "\n"
+
+
+def reconcile_call(roster: str, query: str = "") -> dict:
+    """An HTTP API 2.0 `POST /v1/reconcile` with the roster as an NDJSON body."""
+    event = fixture("apigw-v2-health.json")
+    event["routeKey"] = "POST /v1/reconcile"
+    event["rawPath"] = event["requestContext"]["http"]["path"] = "/v1/reconcile"
+    event["requestContext"]["http"]["method"] = "POST"
+    event["requestContext"]["routeKey"] = "POST /v1/reconcile"
+    event["rawQueryString"] = query
+    event["queryStringParameters"] = dict(p.split("=", 1) for p in query.split("&")) if query else None
+    event["headers"]["content-type"] = "application/x-ndjson"
+    event["body"] = roster
+    return event
+
+
+def writes(requests: list) -> list:
+    return [r for r in requests if r["method"] not in ("GET", "HEAD", "OPTIONS") and not r["path"].endswith("/search")]
+
+
+def counts(document: dict) -> dict:
+    keys = ("create", "update", "deprovision", "membershipsAdded", "membershipsRemoved", "unchanged")
+    return {k: document["summary"][k] for k in keys}
+
+
+def test_reconcile_plans_with_reads_only_then_applies_and_converges(stack):
+    calls_before = len(stack.requests())
+    status, plan = stack.invoke(data=reconcile_call(RECONCILE_ROSTER)).http()
+    assert status == 200, plan
+    assert plan["applied"] is False
+    drift = {"create": 1, "update": 2, "deprovision": 0, "membershipsAdded": 2, "membershipsRemoved": 1,
+             "unchanged": 0}
+    assert counts(plan) == drift, plan
+    assert "linus.former@example.com" in [o["email"] for o in plan["orphans"]], plan
+    after_plan = stack.requests()
+    assert writes(after_plan[calls_before:]) == [], "a plan sent a write"
+    assert plan["apiCalls"] == len(after_plan) - calls_before, "every read counted"
+
+    status, done = stack.invoke(data=reconcile_call(RECONCILE_ROSTER, "apply=true")).http()
+    assert status == 200, done
+    assert (done["applied"], done["failed"]) == (True, 0), done
+    assert counts(done) == drift, done
+    assert done["run"]["events"] == 3 and done["run"]["outcomes"]["succeeded"] == 3, done["run"]
+    mary = stack.user("mary.somerville@example.com")
+    assert (mary["scim"]["externalId"], mary["groups"]) == ("E2001", ["engineering"])
+    grace = stack.user("grace.hopper@example.com")
+    assert grace["scim"]["title"] == "Principal Engineer"
+    assert sorted(grace["groups"]) == ["jira-software-users", "platform-team"]
+    assert stack.user("alan.turing@example.com")["scim"]["externalId"] == "E1004"
+    # The DynamoDB ledger recorded each applied worker, as for events.
+    keys = {item["pk"]["S"] for item in stack.ledger_items()}
+    assert {"fact#hr:E1002", "fact#hr:E1004", "fact#hr:E2001"} <= keys, keys
+
+    calls_before = len(stack.requests())
+    status, again = stack.invoke(data=reconcile_call(RECONCILE_ROSTER, "apply=true")).http()
+    assert status == 200, again
+    assert counts(again) == {**{k: 0 for k in drift}, "unchanged": 3}, again
+    assert writes(stack.requests()[calls_before:]) == [], "a second apply wrote"
+
+
+def test_reconcile_cap_refuses_a_mass_deprovision_with_422_and_nothing_sent(stack):
+    roster = "\n".join(json.dumps(w) for w in [
+        {"hrId": "E1001", "workEmail": "ada.lovelace@example.com", "groups": ["engineering"]},
+        {"hrId": "E1003", "workEmail": "joan.clarke@example.com", "status": "terminated"},
+    ])
+    calls_before = len(stack.requests())
+    status, document = stack.invoke(data=reconcile_call(roster, "apply=true")).http()
+    assert status == 422, document
+    assert document["applied"] is False
+    assert document["refused"]["code"] == "deprovision_cap_exceeded", document
+    assert "(0 for a roster of 2)" in document["refused"]["message"]
+    assert writes(stack.requests()[calls_before:]) == [], "a refused plan sent a write"
+    assert stack.user("joan.clarke@example.com")["scim"]["active"] is True
+
+
+def test_reconcile_bad_roster_is_400_naming_each_line_and_calls_nothing(stack):
+    roster = RECONCILE_ROSTER + '{"hrId": "E9", "workEmail": "not-an-email"}\n{nope\n'
+    calls_before = len(stack.requests())
+    status, body = stack.invoke(data=reconcile_call(roster, "apply=true")).http()
+    assert status == 400, body
+    error = body["error"]
+    assert (error["code"], error["field"]) == ("invalid_input", "roster")
+    assert "\n  line 4: workEmail: " in error["message"] and "\n  line 5: (line): " in error["message"], error
+    assert [(l["line"], l["field"]) for l in error["lines"]] == [(4, "workEmail"), (5, "(line)")]
+    assert len(stack.requests()) == calls_before, "a bad roster reached Atlassian"

@@ -698,11 +698,149 @@ export interface FieldError {
  */
 export interface AtlassianLcmError extends Error {
   name: "AtlassianLcmError";
-  code: ThrownErrorCode;
-  /** `invalid_input`: the JSON path of the refused field, like `worker.workEmail`. */
+  /**
+   * A {@link ThrownErrorCode}; from `reconcile()` also the engine's code
+   * (`unauthorized`, `transport`, ...) when the directory cannot be read.
+   */
+  code: ThrownErrorCode | ErrorCode;
+  /** `invalid_input`: the JSON path of the refused field, like `worker.workEmail`, or `roster`. */
   field?: string;
+  /** `invalid_input` from `reconcile()`: every bad roster line. */
+  lines?: RosterLineError[];
   /** `invalid_config`: every problem in the configuration. */
   fields?: FieldError[];
+}
+
+/** One worker of a reconcile roster: the event's worker fields plus HR state. */
+export interface RosterLine extends IdentifiedWorker {
+  /** Default `"active"`; a terminated worker is deprovisioned. */
+  status?: "active" | "terminated";
+  /** The groups in scope HR wants the worker in. */
+  groups?: string[];
+  /** When HR stated this (RFC 3339); default: the reconcile's time. */
+  occurredAt?: string;
+}
+
+/**
+ * A roster for `reconcile()`: JSON Lines text (one {@link RosterLine} a line;
+ * blank lines skipped), or an array whose element `i` is line `i + 1` (a
+ * string as the line's JSON text, or an object).
+ */
+export type Roster = string | readonly (string | RosterLine)[];
+
+/** Options of `reconcile()`. */
+export interface ReconcileOptions {
+  /** Execute the plan (`lcm reconcile --apply`); default `false`: plan only, write nothing. */
+  apply?: boolean;
+  /** Epoch milliseconds after which no new step starts. */
+  deadlineMs?: number;
+}
+
+/** The counts: planned when planning (or refused), done after applying. */
+export interface ReconcileSummary {
+  create: number;
+  /** People whose attributes change, adoptions and reactivations included. */
+  update: number;
+  deprovision: number;
+  /** Memberships added for active workers (a create's included). */
+  membershipsAdded: number;
+  /** Memberships removed from active workers (a deprovision's are its own). */
+  membershipsRemoved: number;
+  /** SCIM users no roster worker matches. */
+  orphans: number;
+  unchanged: number;
+  /** Workers matched to another provisioner's user, left alone. */
+  skipped: number;
+}
+
+/** One attribute, Atlassian's value now → the roster's. */
+export interface AttributeChange {
+  /** SCIM attribute path (`title`, `externalId`, ...). */
+  path: string;
+  before: string | null;
+  after: string;
+}
+
+/** A roster worker for whom something differs (or who is skipped). */
+export interface ReconcileEntry {
+  /** The roster line (1-based). */
+  line: number;
+  hrId: string;
+  email: string;
+  action: "create" | "update" | "deprovision" | "unchanged" | "skip";
+  changes?: AttributeChange[];
+  /** Deactivated in Atlassian, active in HR. */
+  reactivate?: true;
+  /** Groups to add (in scope). */
+  add?: string[];
+  /** Groups to remove (in scope; every group for a deprovision). */
+  remove?: string[];
+  scimUserId?: string;
+  accountId?: string;
+  /** Why the entry is skipped. */
+  reason?: string;
+  /** After `apply`: the outcome of the event that applied it. */
+  outcome?: Outcome;
+  /** After `apply`: why it failed. */
+  error?: ReportError;
+  /** After `apply`: the event's full report. */
+  report?: Report;
+}
+
+/** A SCIM user no roster worker matches. */
+export interface ReconcileOrphan {
+  email: string;
+  scimUserId: string;
+  accountId?: string;
+  externalId?: string;
+  active: boolean;
+  /** Every group it is in. */
+  groups: string[];
+  /** `"deprovision"` only under `orphans: "deprovision"` for an orphan that is ours. */
+  action: "report" | "deprovision";
+  /** Why it is only reported, under `orphans: "deprovision"`. */
+  reason?: string;
+  outcome?: Outcome;
+  report?: Report;
+}
+
+/** The figures of the run that applied the plan. */
+export interface ReconcileRun {
+  events: number;
+  /** Events per outcome. */
+  outcomes: Partial<Record<Outcome, number>>;
+  notAttempted: number;
+  apiCalls: number;
+  retries: number;
+  elapsedMs: number;
+  requestsPerSecond: number;
+}
+
+/** What `reconcile()` resolves to: the document `lcm reconcile --json` prints. */
+export interface ReconcileDocument {
+  /** True when the plan was executed (`apply`, not refused). */
+  applied: boolean;
+  summary: ReconcileSummary;
+  /** Entries and orphans whose events did not succeed (0 when planning). */
+  failed: number;
+  /** The plan is refused whole (more deprovisions than `maxDeprovisions`): nothing was sent. */
+  refused?: { code: "deprovision_cap_exceeded"; message: string };
+  /** Requests that reached Atlassian: the directory read, then the writes. */
+  apiCalls: number;
+  /** Every worker for whom something differs, in roster order (the unchanged are only counted). */
+  entries: ReconcileEntry[];
+  orphans: ReconcileOrphan[];
+  /** After `apply`. */
+  run?: ReconcileRun;
+}
+
+/** A refused roster line, in `AtlassianLcmError.lines`. */
+export interface RosterLineError {
+  /** 1-based line (array element `i` is line `i + 1`). */
+  line: number;
+  /** The field as in the line (`workEmail`, `groups[2]`), or `(line)`. */
+  field: string;
+  message: string;
 }
 
 /**
@@ -736,6 +874,15 @@ export declare class AtlassianLcm {
   deleteIdentity(input: RemovalInput, options?: CallOptions): Promise<Report>;
   /** `CHECK`: credentials, both directories, and the named groups. */
   check(groups?: readonly string[], options?: CallOptions): Promise<Report>;
+  /**
+   * Reconciles Atlassian with `roster`: plans (reads only, writes nothing) or,
+   * with `{ apply: true }`, executes the plan; resolves to the document
+   * `lcm reconcile --json` prints. A bad roster rejects with `invalid_input`,
+   * `field: "roster"` and every bad line in `lines`, before any call; a plan
+   * over `maxDeprovisions` resolves with `refused` and nothing sent; a
+   * directory that cannot be read rejects with the engine's code.
+   */
+  reconcile(roster: Roster, options?: ReconcileOptions): Promise<ReconcileDocument>;
   /** What this connector can do under its configuration. */
   capabilities(): Capabilities;
   /** Releases the WebAssembly memory now (otherwise done when collected). */

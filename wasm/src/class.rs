@@ -124,6 +124,18 @@ impl AtlassianLcm {
         self.call_json(input, options, false)
     }
 
+    /// Reconciles Atlassian with `roster` (JSON Lines text, or an array of
+    /// lines as strings or objects): plans, or with `{ apply: true }`
+    /// executes the plan, and resolves to the reconcile document (the CLI's
+    /// `--json`). A bad roster rejects with `invalid_input` naming each line
+    /// before any call; a plan over `maxDeprovisions` resolves with
+    /// `refused` set and nothing sent.
+    pub fn reconcile(&self, roster: JsValue, options: JsValue) -> Promise {
+        let lcm = self.lcm.clone();
+        let roster = crate::reconcile::roster_text(&roster);
+        future_to_promise(crate::reconcile::reconcile(lcm, roster, options))
+    }
+
     /// What this connector can do: the actions (with their options, the
     /// credentials each needs and whether this configuration enables it), the
     /// lifecycles and every setting.
@@ -222,12 +234,22 @@ fn shape_input(value: Value, shape: Shape) -> JsResult<Value> {
 
 /// Per-call options: `{ deadlineMs?: number }` (epoch milliseconds).
 fn call_options(options: &JsValue, dry_run: bool) -> JsResult<RunOptions> {
+    let value = json::from_js_optional(options)
+        .map_err(|m| invalid_input("(options)", &format!("the options {m}")))?;
+    run_options(value, dry_run, "the only call option is `deadlineMs`")
+}
+
+/// The engine's run options from the call options object: `deadlineMs`, and
+/// any other key refused with `known` (which options the method takes).
+pub(crate) fn run_options(
+    value: Option<Value>,
+    dry_run: bool,
+    known: &str,
+) -> JsResult<RunOptions> {
     let mut run = RunOptions {
         deadline_ms: None,
         dry_run,
     };
-    let value = json::from_js_optional(options)
-        .map_err(|m| invalid_input("(options)", &format!("the options {m}")))?;
     let Some(value) = value else {
         return Ok(run);
     };
@@ -252,7 +274,7 @@ fn call_options(options: &JsValue, dry_run: bool) -> JsResult<RunOptions> {
             other => {
                 return Err(invalid_input(
                     &format!("(options).{other}"),
-                    "unknown option; the only call option is `deadlineMs`",
+                    &format!("unknown option; {known}"),
                 ))
             }
         }

@@ -4,6 +4,8 @@
 //!   `worker.workEmail`): the input was refused and nothing was sent;
 //! - `invalid_config` with `fields` (`[{ field, message }]`, every problem at
 //!   once): thrown by the constructor;
+//! - an engine code (`unauthorized`, `transport`, ...) from `reconcile()` when
+//!   the directory could not be read: nothing was written;
 //! - `internal`: a bug in this package (a report that could not be converted).
 //!
 //! Failures after the input is accepted are in the report, which is returned.
@@ -29,6 +31,12 @@ fn error(code: &str, message: &str) -> Error {
 fn set(target: &JsValue, key: &str, value: &JsValue) {
     // Setting a property on a fresh object cannot fail.
     let _ = Reflect::set(target, &JsValue::from_str(key), value);
+}
+
+/// An error with the engine's `code` (a reconcile that could not read the
+/// directory: `unauthorized`, `transport`, ...); nothing was written.
+pub fn with_code(code: &str, message: &str) -> JsValue {
+    error(code, message).into()
 }
 
 /// `invalid_input`: the input was refused before anything was sent.

@@ -15,7 +15,8 @@
 //! - the ordering ledger over the caller's `{ get, compareAndSet, release }`,
 //!   or in memory per instance with a warning in every report (`ledger`);
 //! - errors as JavaScript `Error`s with a stable `code` ([`errors`]);
-//! - the `capabilities()` description ([`capabilities`]).
+//! - the `capabilities()` description ([`capabilities`]);
+//! - `reconcile()`: a roster in, the core's reconcile document out (`reconcile`).
 //!
 //! No Atlassian logic lives here. A report whose outcome is `failed` is
 //! returned, not thrown: only input the engine refuses before doing anything
@@ -31,6 +32,8 @@ pub mod fetch;
 pub mod json;
 #[cfg(target_arch = "wasm32")]
 pub mod ledger;
+#[cfg(target_arch = "wasm32")]
+pub mod reconcile;
 #[cfg(target_arch = "wasm32")]
 pub mod timers;
 

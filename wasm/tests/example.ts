@@ -10,6 +10,8 @@ import {
   type ErrorCode,
   type LifecycleEvent,
   type Outcome,
+  type ReconcileDocument,
+  type RosterLine,
   type Report,
   type Step,
 } from "atlassian-lcm";
@@ -160,6 +162,18 @@ export async function wrongMethod(): Promise<void> {
   await lcm.check([1, 2]);
 }
 
+export async function reconcileRoster(): Promise<number> {
+  const lines: RosterLine[] = [{ hrId: "E1", workEmail: "a@example.com", status: "terminated" }];
+  const planned: ReconcileDocument = await lcm.reconcile(lines);
+  const applied = await lcm.reconcile('{"hrId":"E1","workEmail":"a@example.com"}\n', { apply: true });
+  if (applied.refused) return -1;
+  // @ts-expect-error: apply is a boolean
+  await lcm.reconcile("", { apply: "yes" });
+  // @ts-expect-error: a roster line needs both ids
+  await lcm.reconcile([{ hrId: "E1" }]);
+  return planned.summary.deprovision + applied.entries.length;
+}
+
 // No `any` leaks through the public surface.
 type IsAny<T> = 0 extends 1 & T ? true : false;
 type NoAny<T extends false> = T;
@@ -170,4 +184,5 @@ export type Checks = [
   NoAny<IsAny<ReturnType<AtlassianLcm["capabilities"]>>>,
   NoAny<IsAny<Parameters<AtlassianLcm["handleEvent"]>[0]>>,
   NoAny<IsAny<AtlassianLcmError["fields"]>>,
+  NoAny<IsAny<Awaited<ReturnType<AtlassianLcm["reconcile"]>>>>,
 ];

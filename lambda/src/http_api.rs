@@ -65,8 +65,9 @@ pub struct Job {
 /// What an HTTP request asks for, validated.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Prepared {
-    /// An event, a direct call, a plan or a health check: one request.
-    Job(Job),
+    /// An event, a direct call, a plan or a health check: one request
+    /// (boxed: a request is large beside a roster's text).
+    Job(Box<Job>),
     /// `POST /v1/reconcile`: a roster.
     Reconcile(ReconcileJob),
 }
@@ -193,11 +194,11 @@ pub fn prepare(call: &HttpCall) -> Result<Prepared, HttpAnswer> {
             )));
         }
     }
-    Ok(Prepared::Job(Job {
+    Ok(Prepared::Job(Box::new(Job {
         dry_run: route == Route::Plan,
         route,
         request,
-    }))
+    })))
 }
 
 /// The body and the path name the same action, however each is spelled.
@@ -294,7 +295,7 @@ mod tests {
     /// The request routes only: a reconcile is tested in `crate::reconcile`.
     fn prepare(c: &HttpCall) -> Result<Job, HttpAnswer> {
         match super::prepare(c)? {
-            Prepared::Job(job) => Ok(job),
+            Prepared::Job(job) => Ok(*job),
             Prepared::Reconcile(_) => panic!("not a request route"),
         }
     }

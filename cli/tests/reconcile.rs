@@ -118,26 +118,9 @@ fn groups(emu: &Emulator, email: &str) -> Vec<String> {
 /// One deprovision is the drift here; the default 5 % of six allows none.
 const ONE_LEAVER: [(&str, &str); 1] = [("LCM_MAX_DEPROVISIONS", "1")];
 
-#[tokio::test(flavor = "multi_thread")]
-async fn the_plan_names_every_drift_with_reads_only_within_the_budget() {
-    let emu = Emulator::start(seed()).await.unwrap();
-    let dir = scratch("plan");
-    let out = reconcile(&emu, &dir, ROSTER, &["--json"], &ONE_LEAVER);
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
-    let d = document(&out);
-    assert_eq!(
-        summary(&d),
-        [
-            ("create", 1),
-            ("update", 2),
-            ("deprovision", 1),
-            ("membershipsAdded", 2),
-            ("membershipsRemoved", 2),
-            ("orphans", 1),
-            ("unchanged", 0)
-        ],
-        "{d:#}"
-    );
+/// Each worker's entry and the orphan in the plan of [`ROSTER`]: what
+/// differs, before → after.
+fn every_drift_is_named(d: &Value) {
     let entry = |email: &str| {
         d["entries"]
             .as_array()
@@ -205,6 +188,29 @@ async fn the_plan_names_every_drift_with_reads_only_within_the_budget() {
         orphans[0]["scimUserId"].is_string() && orphans[0]["accountId"].is_string(),
         "{d:#}"
     );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_plan_names_every_drift_with_reads_only_within_the_budget() {
+    let emu = Emulator::start(seed()).await.unwrap();
+    let dir = scratch("plan");
+    let out = reconcile(&emu, &dir, ROSTER, &["--json"], &ONE_LEAVER);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let d = document(&out);
+    assert_eq!(
+        summary(&d),
+        [
+            ("create", 1),
+            ("update", 2),
+            ("deprovision", 1),
+            ("membershipsAdded", 2),
+            ("membershipsRemoved", 2),
+            ("orphans", 1),
+            ("unchanged", 0)
+        ],
+        "{d:#}"
+    );
+    every_drift_is_named(&d);
 
     assert_eq!(writes(&emu), [], "planning writes nothing");
     // N = 6 people, G = 4 groups in scope: 3·⌈6/100⌉ + 3·4 + 20.
@@ -228,6 +234,63 @@ async fn the_plan_names_every_drift_with_reads_only_within_the_budget() {
         assert!(table.contains(want), "no `{want}` in\n{table}");
     }
     assert_eq!(writes(&emu), []);
+}
+
+/// Atlassian after applying [`ROSTER`]: every drift undone, the orphan,
+/// the out-of-scope group and another provisioner's user untouched.
+fn atlassian_matches_the_roster(emu: &Emulator) {
+    let state = emu.state();
+    let mary = state.user("mary.somerville@example.com").unwrap();
+    assert_eq!(
+        mary.scim
+            .as_ref()
+            .map(|s| (s.active, s.external_id.as_deref())),
+        Some((true, Some("E2001")))
+    );
+    assert_eq!(groups(emu, "mary.somerville@example.com"), ["engineering"]);
+    let joan = state.user("joan.clarke@example.com").unwrap();
+    assert_eq!(joan.scim.as_ref().map(|s| s.active), Some(false));
+    assert!(joan.groups.is_empty(), "the lost leaver is done: {joan:?}");
+    let grace = state.user("grace.hopper@example.com").unwrap();
+    assert_eq!(
+        grace.scim.as_ref().and_then(|s| s.title.as_deref()),
+        Some("Principal Engineer")
+    );
+    assert_eq!(
+        groups(emu, "grace.hopper@example.com"),
+        ["jira-software-users", "platform-team"]
+    );
+    assert_eq!(
+        groups(emu, "ada.lovelace@example.com"),
+        [
+            "engineering",
+            "jira-servicemanagement-users",
+            "jira-software-users",
+            "platform-team"
+        ],
+        "the product group dropped; the out-of-scope group untouched"
+    );
+    let alan = state.user("alan.turing@example.com").unwrap();
+    assert_eq!(
+        alan.scim.as_ref().and_then(|s| s.external_id.as_deref()),
+        Some("E1004"),
+        "adopted"
+    );
+    let katherine = state.user("katherine.johnson@example.com").unwrap();
+    assert_eq!(
+        katherine
+            .scim
+            .as_ref()
+            .and_then(|s| s.external_id.as_deref()),
+        Some("okta-00u1a2b3c4d5e6f7g8")
+    );
+    assert_eq!(
+        groups(emu, "katherine.johnson@example.com"),
+        ["jira-servicemanagement-users", "payroll-admins"],
+        "another provisioner's user is never touched"
+    );
+    let linus = state.user("linus.former@example.com").unwrap();
+    assert!(linus.scim.is_some(), "an orphan is reported, not touched");
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -263,58 +326,7 @@ async fn apply_converges_and_a_second_apply_writes_nothing() {
         "{stderr}"
     );
 
-    let state = emu.state();
-    let mary = state.user("mary.somerville@example.com").unwrap();
-    assert_eq!(
-        mary.scim
-            .as_ref()
-            .map(|s| (s.active, s.external_id.as_deref())),
-        Some((true, Some("E2001")))
-    );
-    assert_eq!(groups(&emu, "mary.somerville@example.com"), ["engineering"]);
-    let joan = state.user("joan.clarke@example.com").unwrap();
-    assert_eq!(joan.scim.as_ref().map(|s| s.active), Some(false));
-    assert!(joan.groups.is_empty(), "the lost leaver is done: {joan:?}");
-    let grace = state.user("grace.hopper@example.com").unwrap();
-    assert_eq!(
-        grace.scim.as_ref().and_then(|s| s.title.as_deref()),
-        Some("Principal Engineer")
-    );
-    assert_eq!(
-        groups(&emu, "grace.hopper@example.com"),
-        ["jira-software-users", "platform-team"]
-    );
-    assert_eq!(
-        groups(&emu, "ada.lovelace@example.com"),
-        [
-            "engineering",
-            "jira-servicemanagement-users",
-            "jira-software-users",
-            "platform-team"
-        ],
-        "the product group dropped; the out-of-scope group untouched"
-    );
-    let alan = state.user("alan.turing@example.com").unwrap();
-    assert_eq!(
-        alan.scim.as_ref().and_then(|s| s.external_id.as_deref()),
-        Some("E1004"),
-        "adopted"
-    );
-    let katherine = state.user("katherine.johnson@example.com").unwrap();
-    assert_eq!(
-        katherine
-            .scim
-            .as_ref()
-            .and_then(|s| s.external_id.as_deref()),
-        Some("okta-00u1a2b3c4d5e6f7g8")
-    );
-    assert_eq!(
-        groups(&emu, "katherine.johnson@example.com"),
-        ["jira-servicemanagement-users", "payroll-admins"],
-        "another provisioner's user is never touched"
-    );
-    let linus = state.user("linus.former@example.com").unwrap();
-    assert!(linus.scim.is_some(), "an orphan is reported, not touched");
+    atlassian_matches_the_roster(&emu);
 
     // Converged: the plan holds nothing but what is not ours to change.
     let before = emu.requests().len();

@@ -5,6 +5,8 @@
 
 mod common;
 
+use common::text;
+
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
@@ -19,12 +21,8 @@ fn lcm(emu: &Emulator, dir: &Path) -> Command {
     c
 }
 
-/// A fresh directory for one test's files.
 fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("lcm-bulk-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+    common::scratch("bulk", name)
 }
 
 fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
@@ -35,14 +33,6 @@ fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
 
 fn lines(events: &[Value]) -> String {
     events.iter().map(|e| format!("{e}\n")).collect()
-}
-
-fn text(o: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
 }
 
 fn person(n: u32) -> Value {

@@ -4,19 +4,12 @@
 
 mod common;
 
-use std::process::Output;
+use common::text;
+
 
 use atlassian_emulator::{Emulator, Seed};
 use common::{env_for, lcm};
 use serde_json::{json, Value};
-
-fn text(o: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
-}
 
 fn write_event(name: &str, v: &Value) -> std::path::PathBuf {
     let p = std::env::temp_dir().join(format!("lcm-cli-{}-{name}.json", std::process::id()));

@@ -5,6 +5,8 @@
 
 mod common;
 
+use common::text;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -17,26 +19,14 @@ fn lcm(emu: &Emulator, ledger: &Path) -> Command {
     c
 }
 
-/// A fresh directory for one test's files.
 fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("lcm-order-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+    common::scratch("order", name)
 }
 
 fn write(dir: &Path, name: &str, v: &Value) -> PathBuf {
     let p = dir.join(format!("{name}.json"));
     std::fs::write(&p, v.to_string()).unwrap();
     p
-}
-
-fn text(o: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
 }
 
 fn event(id: &str, lifecycle: &str, hour: u32, worker: Value, access: Option<Value>) -> Value {

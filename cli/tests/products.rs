@@ -5,19 +5,12 @@
 
 mod common;
 
-use std::process::Output;
+use common::text;
+
 
 use atlassian_emulator::{Emulator, GroupKind, Seed, SeedGroup, SeedSite};
 use common::{env_for, lcm};
 use serde_json::{json, Value};
-
-fn text(o: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
-}
 
 fn write_event(name: &str, v: &Value) -> std::path::PathBuf {
     let p = std::env::temp_dir().join(format!("lcm-products-{}-{name}.json", std::process::id()));

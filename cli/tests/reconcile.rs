@@ -6,6 +6,8 @@
 
 mod common;
 
+use common::text;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -36,10 +38,7 @@ fn seed() -> Seed {
 }
 
 fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("lcm-reconcile-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+    common::scratch("reconcile", name)
 }
 
 fn lcm(emu: &Emulator, dir: &Path, extra: &[(&str, &str)]) -> Command {
@@ -65,14 +64,6 @@ fn reconcile(
         .args(args)
         .output()
         .unwrap()
-}
-
-fn text(o: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
 }
 
 fn document(o: &Output) -> Value {

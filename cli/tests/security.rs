@@ -8,6 +8,8 @@
 
 mod common;
 
+use common::text;
+
 use std::process::Output;
 
 use atlassian_emulator::{Emulator, LoggedRequest, Seed};
@@ -256,14 +258,6 @@ fn refusal_rails() -> Vec<Rail> {
             groups: None,
         },
     ]
-}
-
-fn text(o: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
 }
 
 fn run_rail(emu: &Emulator, rail: &Rail, index: usize) -> Output {

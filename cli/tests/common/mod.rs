@@ -2,7 +2,8 @@
 //! settings that point it at an emulator.
 #![allow(dead_code)]
 
-use std::process::Command;
+use std::path::PathBuf;
+use std::process::{Command, Output};
 
 use atlassian_emulator::Emulator;
 
@@ -19,4 +20,22 @@ pub fn lcm() -> Command {
 /// The `LCM_*` settings for `emu`.
 pub fn env_for(emu: &Emulator) -> Vec<(&'static str, String)> {
     emu.lcm_env()
+}
+
+/// stdout then stderr, for assertion messages.
+pub fn text(o: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+/// A fresh directory for one test's files: `lcm-{suite}-{pid}-{name}`
+/// under the temporary directory.
+pub fn scratch(suite: &str, name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("lcm-{suite}-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
 }

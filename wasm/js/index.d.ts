@@ -563,7 +563,7 @@ export interface ActionCapability {
   method: "syncIdentities" | "manageRelationships" | "deprovisionIdentity" | "deleteIdentity" | "check";
   description: string;
   /** The `options` keys its input accepts. */
-  options: Array<"dryRun" | "adopt" | "create" | "reactivate" | "force">;
+  options: Array<"dryRun" | "adopt" | "create" | "reactivate" | "force" | "verify">;
   /** The settings holding the credentials it sends. */
   credentials: ConfigKey[];
   /** True when it can remove access. */

@@ -6,7 +6,6 @@ mod common;
 
 use common::text;
 
-
 use atlassian_emulator::{Emulator, Seed};
 use common::{env_for, lcm};
 use serde_json::{json, Value};

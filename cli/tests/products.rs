@@ -7,7 +7,6 @@ mod common;
 
 use common::text;
 
-
 use atlassian_emulator::{Emulator, GroupKind, Seed, SeedGroup, SeedSite};
 use common::{env_for, lcm};
 use serde_json::{json, Value};

@@ -42,10 +42,8 @@ fn scratch(name: &str) -> PathBuf {
 }
 
 fn lcm(emu: &Emulator, dir: &Path, extra: &[(&str, &str)]) -> Command {
-    let mut c = common::lcm();
-    c.env("LCM_LEDGER", dir.join("ledger.sqlite3"))
-        .envs(common::env_for(emu))
-        .envs(extra.iter().copied());
+    let mut c = common::lcm_in(emu, dir);
+    c.envs(extra.iter().copied());
     c
 }
 

@@ -13,10 +13,7 @@ use atlassian_emulator::{Emulator, Seed};
 use serde_json::{json, Value};
 
 fn lcm(emu: &Emulator, dir: &Path) -> Command {
-    let mut c = common::lcm();
-    c.env("LCM_LEDGER", dir.join("ledger.sqlite3"))
-        .envs(common::env_for(emu));
-    c
+    common::lcm_in(emu, dir)
 }
 
 fn scratch(name: &str) -> PathBuf {

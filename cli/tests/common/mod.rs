@@ -2,7 +2,7 @@
 //! settings that point it at an emulator.
 #![allow(dead_code)]
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use atlassian_emulator::Emulator;
@@ -38,4 +38,13 @@ pub fn scratch(suite: &str, name: &str) -> PathBuf {
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     dir
+}
+
+/// `lcm` for `emu`, with its ledger in `dir` (one per test, so tests do not
+/// order each other's events).
+pub fn lcm_in(emu: &Emulator, dir: &Path) -> Command {
+    let mut c = lcm();
+    c.env("LCM_LEDGER", dir.join("ledger.sqlite3"))
+        .envs(env_for(emu));
+    c
 }

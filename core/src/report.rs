@@ -204,6 +204,23 @@ pub enum ErrorCode {
 }
 
 impl ErrorCode {
+    /// True for failures a later retry could fix (rate limits, server
+    /// errors, time-outs, a busy worker, an unreachable ledger); false when
+    /// retrying is pointless (a `stale_event` stays stale however often it
+    /// is retried).
+    pub fn is_transient(self) -> bool {
+        matches!(
+            self,
+            ErrorCode::Transport
+                | ErrorCode::DeadlineExceeded
+                | ErrorCode::AtlassianError
+                | ErrorCode::OutcomeUnknown
+                | ErrorCode::WorkerBusy
+                | ErrorCode::LedgerUnavailable
+                | ErrorCode::EarlierEventFailed
+        )
+    }
+
     /// Every code, in declaration order.
     pub const ALL: [ErrorCode; 25] = [
         ErrorCode::InvalidInput,
@@ -460,19 +477,7 @@ impl Report {
             .iter()
             .chain(self.steps.iter().filter_map(|s| s.error.as_ref()))
             .collect();
-        !errors.is_empty()
-            && errors.iter().all(|e| {
-                matches!(
-                    e.code,
-                    ErrorCode::Transport
-                        | ErrorCode::DeadlineExceeded
-                        | ErrorCode::AtlassianError
-                        | ErrorCode::OutcomeUnknown
-                        | ErrorCode::WorkerBusy
-                        | ErrorCode::LedgerUnavailable
-                        | ErrorCode::EarlierEventFailed
-                )
-            })
+        !errors.is_empty() && errors.iter().all(|e| e.code.is_transient())
     }
 }
 

@@ -186,3 +186,94 @@ async fn reconcile_text_is_one_call_from_roster_to_document() {
     assert_eq!(again.summary.unchanged, 5, "{:?}", again.summary);
     assert!(writes(&emu.requests()[before..]).is_empty());
 }
+
+/// The distributed apply: the plan as JSON Lines items, applied in batches
+/// of 2 (as Step Functions' Distributed Map would hand them out), converges
+/// the organisation, and the batches' tallies add up to the done counts of
+/// the same reconcile applied in one process.
+#[tokio::test]
+async fn a_plan_applied_as_batches_of_items_converges_and_tallies_like_one_apply() {
+    use atlassian_lcm::config::Key;
+    use atlassian_lcm::event::Timestamp;
+    use atlassian_lcm::reconcile::{plan_items, BatchTally, PlanItem, ReconcileOptions};
+
+    let extra = [(Key::MaxDeprovisions, "1")];
+    let (emu, lcm) = seeded(Seed::demo(), &extra).await;
+    let roster = parse_roster(ROSTER).unwrap();
+    let planned = lcm
+        .reconcile(&roster, ReconcileOptions::default(), |_, _| {})
+        .await
+        .unwrap();
+    let as_of = Timestamp::from_millis(1_764_000_000_000);
+    let items = plan_items(&planned, &roster, as_of);
+    assert_eq!(items.len(), 4, "create, two updates, one deprovision");
+    // Through storage and back, as the plan step writes them and the Map reads them.
+    let jsonl: String = items
+        .iter()
+        .map(|i| serde_json::to_string(i).unwrap() + "\n")
+        .collect();
+    let read: Vec<PlanItem> = jsonl
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(read, items);
+
+    let before = emu.requests().len();
+    let mut batches = Vec::new();
+    for chunk in read.chunks(2) {
+        let applied = lcm.apply_items(chunk, RunOptions::default()).await;
+        assert_eq!(applied.results.len(), chunk.len());
+        assert_eq!(applied.tally.failed, 0, "{applied:#?}");
+        batches.push(applied.tally);
+    }
+    let total = BatchTally::total(&planned.summary, &batches);
+    assert_eq!(total.api_calls as usize, emu.requests().len() - before);
+
+    let (_emu2, lcm2) = seeded(Seed::demo(), &extra).await;
+    let apply = ReconcileOptions {
+        apply: true,
+        as_of: Some(as_of),
+        ..ReconcileOptions::default()
+    };
+    let one = lcm2.reconcile(&roster, apply, |_, _| {}).await.unwrap();
+    assert_eq!(total.done, one.summary, "batches add up to one apply");
+
+    let again = lcm
+        .reconcile(&roster, ReconcileOptions::default(), |_, _| {})
+        .await
+        .unwrap();
+    assert!(plan_items(&again, &roster, as_of).is_empty(), "converged");
+    let replay = lcm.apply_items(&items, RunOptions::default()).await;
+    assert_eq!(
+        replay.tally.succeeded, 0,
+        "a replayed batch changes nothing: {replay:#?}"
+    );
+}
+
+/// An item altered in storage is refused on its own, naming its field, and
+/// sends nothing; the rest of its batch is applied.
+#[tokio::test]
+async fn a_bad_item_fails_alone_with_no_call() {
+    use atlassian_lcm::event::Timestamp;
+    use atlassian_lcm::reconcile::{plan_items, ReconcileOptions};
+    use atlassian_lcm::ErrorCode;
+
+    let (emu, lcm) = seeded(Seed::demo(), &[]).await;
+    let roster = parse_roster(ROSTER).unwrap();
+    let planned = lcm
+        .reconcile(&roster, ReconcileOptions::default(), |_, _| {})
+        .await
+        .unwrap();
+    let mut items = plan_items(&planned, &roster, Timestamp::from_millis(1_764_000_000_000));
+    items.truncate(2);
+    items[0].event["worker"]["workEmail"] = serde_json::json!("not-an-email");
+    let before = emu.requests().len();
+    let applied = lcm.apply_items(&items[..1], RunOptions::default()).await;
+    assert_eq!((applied.tally.failed, applied.tally.transient), (1, 0));
+    let error = applied.results[0].error.as_ref().unwrap();
+    assert_eq!(error.code, ErrorCode::InvalidInput);
+    assert!(error.message.contains("workEmail"), "{error:?}");
+    assert_eq!(emu.requests().len(), before, "no call for a bad item");
+    let rest = lcm.apply_items(&items[1..], RunOptions::default()).await;
+    assert_eq!(rest.tally.succeeded, 1, "{rest:#?}");
+}

@@ -27,6 +27,7 @@ pub(crate) fn routes() -> Router<Arc<AppState>> {
         .route("/__emulator/tokens", put(set_tokens))
         .route("/__emulator/options", put(set_options))
         .route("/__emulator/reset", post(reset))
+        .route("/__emulator/large-org", post(large_org))
         .route("/__emulator/info", get(info))
 }
 
@@ -103,6 +104,60 @@ async fn reset(State(app): State<Arc<AppState>>, body: Bytes) -> Response {
         Ok(()) => StatusCode::NO_CONTENT.into_response(),
         Err(e) => bad_request(e),
     }
+}
+
+/// `POST /__emulator/large-org`'s body.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct LargeOrgRequest {
+    people: usize,
+    #[serde(default = "one_percent")]
+    drift_percent: f64,
+    #[serde(default)]
+    seed: u64,
+}
+
+fn one_percent() -> f64 {
+    1.0
+}
+
+/// The most people a generated organisation may hold (the emulator's scale target).
+const MAX_LARGE_ORG: usize = 100_000;
+
+/// Resets to a generated organisation ([`crate::large_org`]) and answers its
+/// HR roster and drift, so a test outside Rust (the Lambda's distributed
+/// reconcile) can reconcile a known organisation at scale.
+async fn large_org(State(app): State<Arc<AppState>>, body: Bytes) -> Response {
+    let req = match serde_json::from_slice::<LargeOrgRequest>(&body) {
+        Ok(r) => r,
+        Err(e) => {
+            return bad_request(format!(
+                "expected {{\"people\": N, \"driftPercent\": P, \"seed\": S}}: {e}"
+            ))
+        }
+    };
+    if req.people == 0 || req.people > MAX_LARGE_ORG || !(0.0..=100.0).contains(&req.drift_percent)
+    {
+        return bad_request(format!(
+            "people must be 1 to {MAX_LARGE_ORG} and driftPercent 0 to 100"
+        ));
+    }
+    let org = crate::large_org(req.people, req.drift_percent, req.seed);
+    if let Err(e) = app.reset(Some(org.seed)) {
+        return bad_request(e);
+    }
+    let d = org.drift;
+    Json(json!({
+        "roster": org.roster,
+        "drift": {
+            "newHires": d.new_hires,
+            "terminated": d.terminated,
+            "retitled": d.retitled,
+            "moved": d.moved,
+            "orphans": d.orphans,
+        },
+    }))
+    .into_response()
 }
 
 /// URLs, ids and (fake) credentials: a local emulator's tokens unlock nothing else.

@@ -81,7 +81,8 @@ The tokens are fake: they unlock only this emulator. Stops on SIGINT or SIGTERM.
 Control API (no auth): GET /__emulator/state|requests|info, DELETE /__emulator/requests,
 PUT|DELETE /__emulator/faults, PUT /__emulator/tokens, PUT /__emulator/options
 ({\"accountVisibilityDelayMs\":N,...}: new accounts stay hidden from Admin, membership writes
-included, for N ms), POST /__emulator/reset [seed].";
+included, for N ms), POST /__emulator/reset [seed], POST /__emulator/large-org ({\"people\":N,\"driftPercent\":P,
+\"seed\":S}: reset to a generated organisation; answers its HR roster and drift).";
 
 impl ServeArgs {
     /// Parses flags (without the program name). Accepts `--flag value` and `--flag=value`.

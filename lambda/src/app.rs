@@ -15,6 +15,7 @@ use crate::credentials::{Credentials, SecretSource};
 use crate::error::HostError;
 use crate::failure::FailureQueue;
 use crate::ledger::{memory_ledger, DynamoLedger, TABLE_VAR};
+use crate::reconcile_store::ReconcileStore;
 use crate::settings::HostSettings;
 
 /// The shared state of a function instance.
@@ -28,6 +29,8 @@ pub struct App {
     pub failure_queue: Option<FailureQueue>,
     /// What `ledger` is, for the `ready` log line: the table, or `memory`.
     pub ledger_name: String,
+    /// The distributed reconcile's bucket, when `LCM_RECONCILE_BUCKET` is set.
+    pub reconcile_store: Option<ReconcileStore>,
 }
 
 impl App {
@@ -44,6 +47,7 @@ impl App {
             .filter(|t| !t.is_empty());
         let aws = if settings.secret_arn.is_some()
             || settings.failure_queue_url.is_some()
+            || settings.reconcile_bucket.is_some()
             || table.is_some()
         {
             // rustls over ring, like the core's reqwest client: one crypto
@@ -74,6 +78,10 @@ impl App {
             }),
             _ => None,
         };
+        let reconcile_store = match (&settings.reconcile_bucket, &aws) {
+            (Some(bucket), Some(aws)) => Some(ReconcileStore::new(bucket.clone(), s3_client(aws))),
+            _ => None,
+        };
         // One ledger per sandbox, shared by every engine the credentials cache
         // builds: a rotation must not forget the in-memory ledger's records.
         let (ledger, ledger_name): (Arc<dyn Ledger>, String) = match (table, &aws) {
@@ -89,6 +97,16 @@ impl App {
             credentials,
             failure_queue,
             ledger_name,
+            reconcile_store,
         })
     }
+}
+
+/// An S3 client; path-style addressing when the endpoint is overridden
+/// (`AWS_ENDPOINT_URL`: a local S3 such as moto's has no bucket subdomains).
+fn s3_client(aws: &aws_config::SdkConfig) -> aws_sdk_s3::Client {
+    let config = aws_sdk_s3::config::Builder::from(aws)
+        .force_path_style(aws.endpoint_url().is_some())
+        .build();
+    aws_sdk_s3::Client::from_conf(config)
 }

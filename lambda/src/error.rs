@@ -70,6 +70,14 @@ pub enum HandlerError {
         /// What happened.
         message: String,
     },
+    /// A reconcile batch whose items failed in part transiently: Step
+    /// Functions retries the batch (`Lcm.ReconcileBatchIncomplete`), and the
+    /// items already applied are no-ops the second time.
+    #[error("reconcile batch incomplete: {message}")]
+    BatchIncomplete {
+        /// How many failed, and where the details are.
+        message: String,
+    },
     /// The payload is no invocation shape this function knows.
     #[error("unrecognised invocation: {0}")]
     UnknownShape(String),
@@ -82,6 +90,7 @@ impl From<HandlerError> for Diagnostic {
         let error_type = match &e {
             HandlerError::Transient { .. } => "Lcm.TransientFailure",
             HandlerError::Permanent { .. } => "Lcm.PermanentFailure",
+            HandlerError::BatchIncomplete { .. } => "Lcm.ReconcileBatchIncomplete",
             HandlerError::UnknownShape(_) => "Lcm.UnknownInvocation",
         };
         Diagnostic {

@@ -177,6 +177,20 @@ pub async fn handle(app: &App, event: LambdaEvent<Value>) -> Result<Value, Handl
             (summary, Ok(response))
         }
         Ok(Invocation::Direct(value)) => direct(app, &value, deadline_ms).await,
+        Ok(Invocation::ReconcileStep(value)) => {
+            let result = crate::reconcile_steps::run_step(app, &ctx, &value, deadline_ms).await;
+            let summary = Summary {
+                action: Some("RECONCILE".into()),
+                outcome: if result.is_ok() {
+                    "succeeded"
+                } else {
+                    "failed"
+                }
+                .into(),
+                ..Summary::default()
+            };
+            (summary, result)
+        }
     };
     let duration_ms = started.elapsed().as_millis() as u64;
     log_invocation(&ctx, source, &summary, duration_ms, result.as_ref().err());

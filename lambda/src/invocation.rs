@@ -13,6 +13,7 @@
 //! | REST API (v1) | `httpMethod` and `requestContext` |
 //! | function URL | `requestContext.domainName` under `.lambda-url.` |
 //! | HTTP API (v2) | `requestContext.http` (and `version: "2.0"`) |
+//! | reconcile step | `lcmStep` (Step Functions) |
 //! | direct | `action`, `lifecycle`, `schemaVersion`, or a worker state's `hrId` or `workEmail` |
 
 use std::collections::BTreeMap;
@@ -43,6 +44,8 @@ pub enum Invocation {
     Http(HttpCall),
     /// A direct invocation whose payload is the request itself.
     Direct(Value),
+    /// A step of the distributed reconcile (`lcmStep`), from Step Functions.
+    ReconcileStep(Value),
 }
 
 impl Invocation {
@@ -53,6 +56,7 @@ impl Invocation {
             Invocation::Sqs(_) => "sqs",
             Invocation::Http(call) => call.flavor.as_str(),
             Invocation::Direct(_) => "direct",
+            Invocation::ReconcileStep(_) => "stepfunctions",
         }
     }
 }
@@ -136,6 +140,9 @@ pub fn classify(payload: Value) -> Result<Invocation, ShapeError> {
             let req: ApiGatewayV2httpRequest = typed(payload, "API Gateway HTTP (v2) request")?;
             return http_v2(req).map(Invocation::Http);
         }
+    }
+    if obj.contains_key(crate::reconcile_steps::STEP_KEY) {
+        return Ok(Invocation::ReconcileStep(payload));
     }
     // A worker state (a roster line) is known by its worker fields at the top.
     if ["action", "lifecycle", "schemaVersion", "hrId", "workEmail"]

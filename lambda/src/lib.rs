@@ -15,7 +15,10 @@
 //!   `POST /v1/actions/{action}`, `POST /v1/plan` and `GET /v1/health`
 //!   (synchronous: a status code and the report), and `POST /v1/reconcile`
 //!   (a roster in the body, the reconcile document out: [`reconcile`]);
-//! - **direct invocations** with `{"action": ...}` or a lifecycle event.
+//! - **direct invocations** with `{"action": ...}` or a lifecycle event;
+//! - the **distributed reconcile**'s steps from the template's Step
+//!   Functions state machine, known by `lcmStep` (plan, batch, summary:
+//!   [`reconcile_steps`], over the bucket in [`reconcile_store`]).
 //!
 //! The host stays thin, as DESIGN §2 asks: it recognises the envelope
 //! ([`invocation`]), routes HTTP calls ([`http_api`]), builds the
@@ -35,6 +38,8 @@ pub mod ledger;
 pub mod logging;
 pub mod metrics;
 pub mod reconcile;
+pub mod reconcile_steps;
+pub mod reconcile_store;
 pub mod settings;
 pub mod sqs_batch;
 pub mod sqs_record;

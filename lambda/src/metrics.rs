@@ -76,11 +76,7 @@ impl InvocationMetrics {
     /// Prints the EMF line. Straight to stdout, not through `tracing`: EMF
     /// needs `_aws` as a top-level object, which the log formatter would nest.
     pub fn emit(&self) {
-        let now = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_millis() as u64)
-            .unwrap_or(0);
-        println!("{}", self.to_emf(now));
+        println!("{}", self.to_emf(now_ms()));
     }
 }
 
@@ -95,6 +91,60 @@ pub fn is_not_found(report: &Report) -> bool {
                 .as_ref()
                 .is_some_and(|e| e.code == ErrorCode::NotFound)
         }) || report.warnings.iter().any(|w| w.contains(marker)))
+}
+
+/// A distributed reconcile's figures, emitted by its summary step: namespace
+/// [`NAMESPACE`], dimension `Action` = `RECONCILE`, metrics
+/// `ReconcileChanged` (items applied), `ReconcileFailed` (items that did not
+/// succeed: worth an alarm), `ReconcileOrphans` and `ApiCalls`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReconcileMetrics {
+    /// Items whose event succeeded.
+    pub changed: u64,
+    /// Items that did not succeed.
+    pub failed: u64,
+    /// SCIM users no roster worker matched.
+    pub orphans: u64,
+    /// Requests the batches sent to Atlassian.
+    pub api_calls: u64,
+}
+
+impl ReconcileMetrics {
+    /// The EMF document; `timestamp_ms` is epoch milliseconds.
+    pub fn to_emf(&self, timestamp_ms: u64) -> Value {
+        json!({
+            "_aws": {
+                "Timestamp": timestamp_ms,
+                "CloudWatchMetrics": [{
+                    "Namespace": NAMESPACE,
+                    "Dimensions": [["Action"]],
+                    "Metrics": [
+                        {"Name": "ReconcileChanged", "Unit": "Count"},
+                        {"Name": "ReconcileFailed", "Unit": "Count"},
+                        {"Name": "ReconcileOrphans", "Unit": "Count"},
+                        {"Name": "ApiCalls", "Unit": "Count"}
+                    ]
+                }]
+            },
+            "Action": "RECONCILE",
+            "ReconcileChanged": self.changed,
+            "ReconcileFailed": self.failed,
+            "ReconcileOrphans": self.orphans,
+            "ApiCalls": self.api_calls,
+        })
+    }
+
+    /// Prints the EMF line (see [`InvocationMetrics::emit`]).
+    pub fn emit(&self) {
+        println!("{}", self.to_emf(now_ms()));
+    }
+}
+
+fn now_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64)
+        .unwrap_or(0)
 }
 
 #[cfg(test)]

@@ -19,6 +19,14 @@ pub const FAILURE_QUEUE_URL: &str = "LCM_FAILURE_QUEUE_URL";
 /// function executes (comma-separated, matched exactly). Unset, it executes none.
 pub const EVENT_SOURCES: &str = "LCM_EVENT_SOURCES";
 
+/// `LCM_RECONCILE_BUCKET`: the S3 bucket of the distributed reconcile
+/// (rosters in, plans and reports out). Unset, the reconcile steps refuse.
+pub const RECONCILE_BUCKET: &str = "LCM_RECONCILE_BUCKET";
+/// `LCM_ROSTER_PREFIX`: the only keys a reconcile reads a roster from (default `rosters/`).
+pub const ROSTER_PREFIX: &str = "LCM_ROSTER_PREFIX";
+/// `LCM_REPORT_PREFIX`: the only keys a reconcile writes under (default `reports/`).
+pub const REPORT_PREFIX: &str = "LCM_REPORT_PREFIX";
+
 /// Default for [`SECRET_TTL_SECONDS`].
 pub const DEFAULT_SECRET_TTL: Duration = Duration::from_secs(300);
 /// Kept back from the Lambda deadline so the function can still log, emit
@@ -44,11 +52,76 @@ pub struct HostSettings {
     pub event_sources: Option<Vec<String>>,
     /// See [`DEADLINE_MARGIN`].
     pub deadline_margin: Duration,
+    /// Where the distributed reconcile reads and writes; `None` when
+    /// [`RECONCILE_BUCKET`] is not set.
+    pub reconcile_bucket: Option<BucketSettings>,
+}
+
+/// The reconcile bucket and the two prefixes the function may use in it
+/// (its role allows `GetObject` under one and `PutObject` under the other:
+/// the checks here make a wrong key a clear error, not an AccessDenied).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BucketSettings {
+    /// The bucket's name.
+    pub bucket: String,
+    /// [`ROSTER_PREFIX`], ending in `/`.
+    pub roster_prefix: String,
+    /// [`REPORT_PREFIX`], ending in `/`.
+    pub report_prefix: String,
 }
 
 /// Why an EventBridge event is not executed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Untrusted(pub String);
+
+/// Reads [`RECONCILE_BUCKET`] and its prefixes, naming each bad one.
+fn bucket_settings(
+    non_empty: &impl Fn(&str) -> Option<String>,
+    errors: &mut Vec<FieldError>,
+) -> Option<BucketSettings> {
+    let mut bad = |name: &str, why: String| {
+        errors.push(FieldError::named(
+            name,
+            Some(Source::Env),
+            Problem::new(why),
+        ))
+    };
+    let prefix = |name: &str, default: &str, bad: &mut dyn FnMut(&str, String)| {
+        let p = non_empty(name).unwrap_or_else(|| default.to_string());
+        let ok = p.ends_with('/') && !p.starts_with('/') && !p.split('/').any(|s| s == "..");
+        if !ok {
+            bad(
+                name,
+                format!("must be a key prefix ending in `/` (like `{default}`), not `{p}`"),
+            );
+        }
+        p
+    };
+    let roster_prefix = prefix(ROSTER_PREFIX, "rosters/", &mut bad);
+    let report_prefix = prefix(REPORT_PREFIX, "reports/", &mut bad);
+    if roster_prefix.starts_with(&report_prefix) || report_prefix.starts_with(&roster_prefix) {
+        bad(
+            REPORT_PREFIX,
+            format!("must not overlap {ROSTER_PREFIX} (`{roster_prefix}`): reports would land among rosters"),
+        );
+    }
+    let bucket = non_empty(RECONCILE_BUCKET)?;
+    let valid = (3..=63).contains(&bucket.len())
+        && bucket
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '.');
+    if !valid {
+        bad(
+            RECONCILE_BUCKET,
+            format!("must be an S3 bucket name (3 to 63 of a-z, 0-9, `-` and `.`), not `{bucket}`"),
+        );
+    }
+    Some(BucketSettings {
+        bucket,
+        roster_prefix,
+        report_prefix,
+    })
+}
 
 impl HostSettings {
     /// Reads the settings through `lookup` (e.g. `std::env::var`); names every bad one.
@@ -101,10 +174,12 @@ impl HostSettings {
                 ),
             ));
         }
+        let reconcile_bucket = bucket_settings(&non_empty, &mut errors);
         if !errors.is_empty() {
             return Err(ConfigError { errors });
         }
         Ok(HostSettings {
+            reconcile_bucket,
             secret_arn: non_empty(SECRET_ARN),
             secret_ttl,
             failure_queue_url,
@@ -183,6 +258,35 @@ mod tests {
         assert_eq!(s.secret_ttl, DEFAULT_SECRET_TTL);
         assert_eq!(s.failure_queue_url, None);
         assert_eq!(s.event_sources, None);
+        assert_eq!(s.reconcile_bucket, None);
+    }
+
+    #[test]
+    fn the_reconcile_bucket_has_two_prefixes_that_do_not_overlap() {
+        let s = settings(&[(RECONCILE_BUCKET, "acme-lcm-reconcile")]).unwrap();
+        let b = s.reconcile_bucket.unwrap();
+        assert_eq!(
+            (
+                b.bucket.as_str(),
+                b.roster_prefix.as_str(),
+                b.report_prefix.as_str()
+            ),
+            ("acme-lcm-reconcile", "rosters/", "reports/")
+        );
+        let e = settings(&[
+            (RECONCILE_BUCKET, "Not_A_Bucket"),
+            (ROSTER_PREFIX, "rosters"),
+            (REPORT_PREFIX, "rosters/out/"),
+        ])
+        .unwrap_err();
+        let named: Vec<&str> = e.errors.iter().map(|f| f.field(Spelling::Env)).collect();
+        assert_eq!(
+            named,
+            [ROSTER_PREFIX, REPORT_PREFIX, RECONCILE_BUCKET],
+            "{e}"
+        );
+        let e = settings(&[(RECONCILE_BUCKET, "b-1"), (REPORT_PREFIX, "../x/")]).unwrap_err();
+        assert!(e.to_string().contains("ending in `/`"), "{e}");
     }
 
     #[test]

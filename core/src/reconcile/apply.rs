@@ -10,13 +10,13 @@ use super::document::{
     DocumentEntry, DocumentOrphan, OrphanAction, ReconcileDocument, Refusal,
     DEPROVISION_CAP_EXCEEDED,
 };
-use super::events::{event_for, orphan_event};
+use super::items::{invalid_input, plan_items};
 use super::plan::{Orphan, OrphanPolicy, Plan, PlanAction};
 use crate::bulk::{self, BulkItem, BulkOptions, Finished};
 use crate::engine::{Lcm, RunOptions};
-use crate::event::{parse_roster, Roster, RosterEntry, RosterError, Timestamp};
+use crate::event::{parse_roster, Roster, RosterError, Timestamp};
 use crate::ledger::WorkerKey;
-use crate::report::{ErrorCode, Outcome, ReportError};
+use crate::report::Outcome;
 use crate::transport::ApiError;
 
 /// How a reconcile runs.
@@ -166,36 +166,38 @@ impl Lcm {
         // Where each item's report goes: an entry, or an orphan.
         let mut slots = Vec::new();
         let mut items = Vec::new();
-        let lines: HashMap<usize, &RosterEntry> =
-            roster.entries.iter().map(|l| (l.line, l)).collect();
-        for (i, entry) in document.entries.iter_mut().enumerate() {
-            let line = lines.get(&entry.plan.line);
-            let event = line.and_then(|l| event_for(&entry.plan, l, as_of));
-            match event {
-                Some(Ok(request)) => {
-                    slots.push(Slot::Entry(i));
+        let entry_of: HashMap<usize, usize> = document
+            .entries
+            .iter()
+            .enumerate()
+            .map(|(i, e)| (e.plan.line, i))
+            .collect();
+        let mut orphans_to_go = document
+            .orphans
+            .iter()
+            .enumerate()
+            .filter(|(_, o)| o.action == OrphanAction::Deprovision)
+            .map(|(i, _)| i);
+        for item in plan_items(document, roster, as_of) {
+            let slot = match item.line.and_then(|l| entry_of.get(&l)) {
+                Some(&i) if !item.orphan => Slot::Entry(i),
+                _ => match orphans_to_go.next() {
+                    Some(i) => Slot::Orphan(i),
+                    None => continue,
+                },
+            };
+            match item.request() {
+                Ok(request) => {
+                    slots.push(slot);
                     items.push(BulkItem::new(request));
                 }
-                Some(Err(e)) => {
-                    entry.outcome = Some(Outcome::Failed);
-                    // `line N: message` from the event, as `line N: field: message`.
-                    let prefix = format!("line {}: ", entry.plan.line);
-                    let message = e.message.strip_prefix(&prefix).unwrap_or(&e.message);
-                    entry.error = Some(ReportError {
-                        code: ErrorCode::InvalidInput,
-                        message: format!("{prefix}{}: {message}", e.field),
-                    });
+                Err(e) => {
+                    if let Slot::Entry(i) = slot {
+                        let entry = &mut document.entries[i];
+                        entry.outcome = Some(Outcome::Failed);
+                        entry.error = Some(invalid_input(item.line, &e));
+                    }
                 }
-                None => {}
-            }
-        }
-        for (i, orphan) in document.orphans.iter().enumerate() {
-            if orphan.action != OrphanAction::Deprovision {
-                continue;
-            }
-            if let Ok(request) = orphan_event(&orphan.orphan, as_of) {
-                slots.push(Slot::Orphan(i));
-                items.push(BulkItem::new(request));
             }
         }
         let options = BulkOptions {

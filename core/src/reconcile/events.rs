@@ -14,6 +14,39 @@ use crate::event::{
 };
 use crate::worker::ATTRIBUTES;
 
+/// An event before validation: the JSON an HR system would have sent, and
+/// whether applying it reactivates the user (which no event field says; see
+/// [`reactivating`]). A distributed apply stores it as it is and validates it
+/// where it runs.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EventValue {
+    /// The lifecycle event.
+    pub event: Value,
+    /// Apply as a rehire that sets `active: true`.
+    pub reactivate: bool,
+}
+
+impl EventValue {
+    /// Validates the event as any event is validated. `line` (the roster
+    /// line, when there is one) prefixes the message so a bad roster field
+    /// is named where it came from.
+    pub fn request(&self, line: Option<usize>) -> Result<Request, InputError> {
+        let parsed = parse_request(&self.event).map(|mut request| {
+            if self.reactivate {
+                reactivating(&mut request);
+            }
+            request
+        });
+        parsed.map_err(|e| InputError {
+            field: e.field.trim_start_matches("worker.").to_string(),
+            message: match line {
+                Some(n) => format!("line {n}: {}", e.message),
+                None => e.message,
+            },
+        })
+    }
+}
+
 /// The event for `entry` (planned from roster line `line`), or `None` when
 /// nothing is to be done. A roster line that cannot make its event (a new
 /// hire without a name) is an input error naming the line's field.
@@ -22,6 +55,11 @@ pub fn event_for(
     line: &RosterEntry,
     as_of: Timestamp,
 ) -> Option<Result<Request, InputError>> {
+    event_value(entry, line, as_of).map(|v| v.request(Some(entry.line)))
+}
+
+/// The JSON of [`event_for`]'s event, before validation.
+pub fn event_value(entry: &PlanEntry, line: &RosterEntry, as_of: Timestamp) -> Option<EventValue> {
     let (lifecycle, access) = match entry.action {
         PlanAction::Unchanged | PlanAction::Skip => return None,
         PlanAction::Create => ("joiner", groups_access(entry, "add")),
@@ -38,30 +76,32 @@ pub fn event_for(
     if let Some(access) = access {
         event["access"] = access;
     }
-    let parsed = parse_request(&event).map(|mut request| {
-        if entry.reactivate {
-            reactivating(&mut request);
-        }
-        request
-    });
-    Some(parsed.map_err(|e| InputError {
-        field: e.field.trim_start_matches("worker.").to_string(),
-        message: format!("line {}: {}", entry.line, e.message),
-    }))
+    Some(EventValue {
+        event,
+        reactivate: entry.reactivate,
+    })
 }
 
 /// The leaver that deprovisions `orphan` (a SCIM user no roster line
 /// matches, whose `externalId` is ours): its `externalId` as the HR id, so
 /// the ledger orders it with that worker's earlier events.
 pub fn orphan_event(orphan: &Orphan, as_of: Timestamp) -> Result<Request, InputError> {
+    orphan_event_value(orphan, as_of).request(None)
+}
+
+/// The JSON of [`orphan_event`]'s event, before validation.
+pub fn orphan_event_value(orphan: &Orphan, as_of: Timestamp) -> EventValue {
     let hr_id = orphan.external_id.clone().unwrap_or_default();
-    parse_request(&json!({
-        "schemaVersion": SCHEMA_VERSION,
-        "eventId": format!("reconcile-{}-orphan-{hr_id}", as_of.millis()),
-        "lifecycle": "leaver",
-        "occurredAt": as_of.format(),
-        "worker": {"hrId": hr_id, "workEmail": orphan.email},
-    }))
+    EventValue {
+        event: json!({
+            "schemaVersion": SCHEMA_VERSION,
+            "eventId": format!("reconcile-{}-orphan-{hr_id}", as_of.millis()),
+            "lifecycle": "leaver",
+            "occurredAt": as_of.format(),
+            "worker": {"hrId": hr_id, "workEmail": orphan.email},
+        }),
+        reactivate: false,
+    }
 }
 
 /// A mover that also sets `active: true`, recorded as a rehire. Not a

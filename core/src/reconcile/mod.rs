@@ -9,6 +9,8 @@
 //! - [`plan`]: the plan, its entries and the summary counts;
 //! - [`read`]: that one read, O(pages);
 //! - [`events`]: a plan entry as the lifecycle event that applies it;
+//! - [`items`]: the plan as self-contained items (one event each) and a
+//!   batch of them applied, for a distributed apply;
 //! - `diff`: roster × directory → plan;
 //! - [`apply`]: plan or apply as one call (roster text → [`ReconcileDocument`]);
 //! - [`document`]: that JSON document, the same from every host.
@@ -18,6 +20,7 @@ mod diff;
 pub mod directory;
 pub mod document;
 pub mod events;
+pub mod items;
 pub mod plan;
 pub mod read;
 pub mod scope;
@@ -29,6 +32,7 @@ pub use document::{
     DocumentEntry, DocumentOrphan, OrphanAction, ReconcileDocument, Refusal,
     DEPROVISION_CAP_EXCEEDED,
 };
+pub use items::{plan_items, AppliedBatch, BatchTally, ItemResult, PlanItem};
 pub use plan::{DeprovisionCap, Orphan, OrphanPolicy, Plan, PlanAction, PlanEntry, Summary};
 pub use read::read_directory;
 pub use scope::Scope;

@@ -2,12 +2,12 @@
 //! after), per orphan what Atlassian holds, and the summary counts, in the
 //! JSON shape `lcm reconcile --json` prints.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::scim::users::Change;
 
 /// What a reconcile does for one roster worker.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub enum PlanAction {
     /// Active in HR, absent from Atlassian: create, then add the groups.
@@ -112,8 +112,8 @@ pub struct Orphan {
 }
 
 /// The counts `--json` prints under `summary`: planned counts when planning.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
 pub struct Summary {
     /// People to create.
     pub create: usize,

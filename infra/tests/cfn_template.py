@@ -893,9 +893,10 @@ def check_reconcile_function_s3(template: dict[str, Any]) -> None:
     _fid, fn = function(template)
     env = fn["Properties"]["Environment"]["Variables"]
     no_value = {"Ref": "AWS::NoValue"}
-    assert env.get("LCM_RECONCILE_BUCKET") == {"Fn::If": ["ReconcileEnabled", {"Ref": bucket_id}, no_value]}
-    assert env.get("LCM_ROSTER_PREFIX") == {"Fn::If": ["ReconcileEnabled", "rosters/", no_value]}
-    assert env.get("LCM_REPORT_PREFIX") == {"Fn::If": ["ReconcileEnabled", "reports/", no_value]}
+    for var, value in (("LCM_RECONCILE_BUCKET", {"Ref": bucket_id}), ("LCM_ROSTER_PREFIX", "rosters/"),
+                       ("LCM_REPORT_PREFIX", "reports/")):
+        expected = {"Fn::If": ["ReconcileEnabled", value, no_value]}
+        assert env.get(var) == expected, f"{var} must be {expected}, is {env.get(var)!r}"
     # Nobody else in the stack touches S3 but the state machine reading plans.
     others = [(w, s) for w, s in _s3_grants(template) if not w.startswith(f"{role_id}.")]
     assert [(w.split(".")[0], s.get("Action"), s.get("Resource")) for w, s in others] == [
@@ -965,7 +966,7 @@ def check_reconcile_state_machine_role(template: dict[str, Any]) -> None:
             )
     # The state machine's own name is what RECONCILE_MACHINE_ARN names.
     assert machine["Properties"].get("StateMachineName") == {"Fn::Sub": "${AWS::StackName}-reconcile"}
-    assert machine["Properties"].get("StateMachineType") == "STANDARD"
+    assert machine["Properties"].get("StateMachineType") == "STANDARD", "a Distributed Map needs a STANDARD machine"
 
 
 def check_reconcile_schedule(template: dict[str, Any]) -> None:
@@ -1006,9 +1007,14 @@ def check_reconcile_state_machine_operations(template: dict[str, Any]) -> None:
     group = ref_target(destination["CloudWatchLogsLogGroup"]["LogGroupArn"])
     assert group and group != "FunctionLogGroup", f"{machine_id} logs to a log group of its own"
     group_res = template["Resources"][group]
-    assert ref_target(group_res["Properties"].get("RetentionInDays")) == "LogRetentionDays"
-    assert group_res.get("DeletionPolicy") == "Retain" and group_res.get("UpdateReplacePolicy") == "Retain"
-    assert props.get("TracingConfiguration") == {"Enabled": {"Fn::If": ["TracingEnabled", True, False]}}
+    assert ref_target(group_res["Properties"].get("RetentionInDays")) == "LogRetentionDays", (
+        f"{group}: retention comes from LogRetentionDays"
+    )
+    assert group_res.get("DeletionPolicy") == "Retain" and group_res.get("UpdateReplacePolicy") == "Retain", (
+        f"{group} is part of the audit trail: retained"
+    )
+    tracing = props.get("TracingConfiguration")
+    assert tracing == {"Enabled": {"Fn::If": ["TracingEnabled", True, False]}}, f"tracing per EnableTracing: {tracing}"
 
 
 PLAN_PAYLOAD = {"lcmStep": "reconcile-plan", "rosterKey.$": "$.rosterKey", "runId.$": "$$.Execution.Name"}
@@ -1089,7 +1095,9 @@ def check_reconcile_definition(template: dict[str, Any]) -> None:
     }, f"ItemReader: {amap.get('ItemReader')}"
     batcher = amap.get("ItemBatcher", {})
     assert set(batcher) == {"MaxItemsPerBatch", "BatchInput"}, f"ItemBatcher: {batcher}"
-    assert batcher["BatchInput"] == {"runId.$": "$.runId", "bucket.$": "$.bucket", "asOf.$": "$.asOf"}
+    assert batcher["BatchInput"] == {"runId.$": "$.runId", "bucket.$": "$.bucket", "asOf.$": "$.asOf"}, (
+        f"BatchInput: {batcher['BatchInput']}"
+    )
     for key, value, param in (
         ("MaxItemsPerBatch", batcher["MaxItemsPerBatch"], "ReconcileBatchSize"),
         ("MaxConcurrency", amap.get("MaxConcurrency"), "ReconcileMaxConcurrency"),
@@ -1104,9 +1112,11 @@ def check_reconcile_definition(template: dict[str, Any]) -> None:
     assert (other["ItemBatcher"]["MaxItemsPerBatch"], other["MaxConcurrency"], other["ToleratedFailurePercentage"]) == (
         7, 3, 9,
     ), "MaxItemsPerBatch, MaxConcurrency and ToleratedFailurePercentage must be ${parameters}"
-    assert amap.get("ResultPath") == "$.batches"
-    assert amap.get("Catch") and amap["Catch"][0]["ErrorEquals"] == ["States.ALL"], "the map catches States.ALL"
-    assert amap["Catch"][0]["Next"] == "MapFailed" and len(amap["Catch"]) == 1
+    assert amap.get("ResultPath") == "$.batches", f"the batch answers go to $.batches: {amap.get('ResultPath')}"
+    catch = amap.get("Catch", [])
+    assert len(catch) == 1 and catch[0].get("ErrorEquals") == ["States.ALL"] and catch[0].get("Next") == "MapFailed", (
+        f"the map catches States.ALL into MapFailed: {catch}"
+    )
     assert amap.get("Next") == "Summary"
     assert processor.get("StartAt") == "ApplyBatch" and list(processor.get("States", {})) == ["ApplyBatch"]
     batch = processor["States"]["ApplyBatch"]

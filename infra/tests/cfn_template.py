@@ -278,7 +278,9 @@ def check_transformed_api_requires_sigv4(transformed: dict[str, Any]) -> None:
     for perm_id, perm in resources_of(transformed, "AWS::Lambda::Permission").items():
         assert perm["Properties"].get("SourceArn"), f"{perm_id}: invoke permission must be scoped by SourceArn"
     # SAM must not have generated a role or policy of its own beside ours.
-    assert sorted(resources_of(transformed, "AWS::IAM::Role")) == ["FunctionRole", "PipeRole"]
+    assert sorted(resources_of(transformed, "AWS::IAM::Role")) == [
+        "FunctionRole", "PipeRole", "ReconcileSchedulerRole", "ReconcileStateMachineRole",
+    ]
     assert not resources_of(transformed, "AWS::IAM::Policy")
 
 
@@ -320,6 +322,7 @@ def check_retained(template: dict[str, Any]) -> None:
         resources_of(template, "AWS::SecretsManager::Secret")
         | resources_of(template, "AWS::SQS::Queue")
         | resources_of(template, "AWS::DynamoDB::Table")
+        | resources_of(template, "AWS::S3::Bucket")
     )
     assert kept
     for logical_id, resource in kept.items():
@@ -503,9 +506,32 @@ def check_on_failure_destination(template: dict[str, Any]) -> None:
     assert as_list(sends[0]["Action"]) == ["sqs:SendMessage"]
 
 
+# Step Functions' CloudWatch Logs delivery: these actions take no resource ARN (AWS documents
+# Resource "*" for a state machine's logging).
+LOG_DELIVERY_ACTIONS = {
+    "logs:CreateLogDelivery", "logs:GetLogDelivery", "logs:UpdateLogDelivery", "logs:DeleteLogDelivery",
+    "logs:ListLogDeliveries", "logs:PutResourcePolicy", "logs:DescribeResourcePolicies", "logs:DescribeLogGroups",
+}
+
+RECONCILE_MACHINE_ARN = {"Fn::Sub": (
+    "arn:${AWS::Partition}:states:${AWS::Region}:${AWS::AccountId}:stateMachine:${AWS::StackName}-reconcile"
+)}
+RECONCILE_EXECUTIONS_ARN = {"Fn::Sub": (
+    "arn:${AWS::Partition}:states:${AWS::Region}:${AWS::AccountId}:execution:${AWS::StackName}-reconcile/*"
+)}
+ROSTERS_ARN = {"Fn::Sub": "${ReconcileBucket.Arn}/rosters/*"}
+REPORTS_ARN = {"Fn::Sub": "${ReconcileBucket.Arn}/reports/*"}
+FUNCTION_VERSIONS_ARN = {"Fn::Sub": "${LcmFunction.Arn}:*"}
+
+# The only resource wildcards a role may hold: the objects under one prefix of the stack's
+# own bucket, the function's versions and aliases, the reconcile's own map executions.
+SCOPED_WILDCARDS = [ROSTERS_ARN, REPORTS_ARN, FUNCTION_VERSIONS_ARN, RECONCILE_EXECUTIONS_ARN]
+
+
 def check_no_wildcard_allow(template: dict[str, Any]) -> None:
     """No Allow statement anywhere grants a wildcard action on a wildcard resource;
-    the function role uses `*` resources only for X-Ray, which has no resource ARNs."""
+    the roles use `*` resources only for X-Ray and Step Functions' log delivery, which
+    have no resource ARNs, and other wildcards only as SCOPED_WILDCARDS."""
     for where, statement in statements(template):
         if statement.get("Effect") != "Allow" or "Resource" not in statement:
             continue
@@ -523,9 +549,12 @@ def check_no_wildcard_allow(template: dict[str, Any]) -> None:
                 role_statements.extend((role_id, s) for s in branches(statement))
     for where, statement in role_statements:
         if "*" in as_list(statement["Resource"]):
-            assert all(a.startswith("xray:") for a in as_list(statement["Action"])), f"{where}: {statement}"
+            assert all(a.startswith("xray:") or a in LOG_DELIVERY_ACTIONS for a in as_list(statement["Action"])), (
+                f"{where}: only X-Ray and CloudWatch Logs delivery may be granted on '*': {statement}"
+            )
         else:
-            assert not contains_wildcard(statement["Resource"]), f"{where}: {statement}"
+            for resource in as_list(statement["Resource"]):
+                assert not contains_wildcard(resource) or resource in SCOPED_WILDCARDS, f"{where}: {statement}"
 
 
 def check_switches_wired(template: dict[str, Any]) -> None:
@@ -586,6 +615,9 @@ def check_alarms(template: dict[str, Any]) -> None:
     pipe_id, _pipe = one_resource(template, "AWS::Pipes::Pipe")
     for metric in ("ExecutionThrottled", "ExecutionFailed"):
         assert has("AWS/EventBridge/Pipes", metric, "PipeName", pipe_id), f"no alarm on the pipe's {metric}"
+    machine_id, _machine = one_resource(template, "AWS::StepFunctions::StateMachine")
+    for metric in ("ExecutionsFailed", "ExecutionsTimedOut"):
+        assert has("AWS/States", metric, "StateMachineArn", machine_id), f"no alarm on the reconcile's {metric}"
 
 
 def check_operations(template: dict[str, Any]) -> None:
@@ -721,6 +753,394 @@ def check_pipe(template: dict[str, Any]) -> None:
     }, f"the pipe role may read {source} and send to {target}, nothing else: {granted}"
 
 
+# ---------------------------------------------------------------------------------------
+# The distributed reconcile (issue 13 item 3; the contract is in infra/README.md)
+# ---------------------------------------------------------------------------------------
+
+RECONCILE_PARTS = (
+    "ReconcileBucket", "ReconcileBucketPolicy", "ReconcileStateMachineLogGroup", "ReconcileStateMachineRole",
+    "ReconcileStateMachine", "ReconcileScheduleDeadLetterQueue", "ReconcileScheduleDeadLetterQueuePolicy",
+    "ReconcileSchedulerRole", "ReconcileSchedule", "ReconcileExecutionsFailedAlarm",
+    "ReconcileExecutionsTimedOutAlarm", "ReconcileScheduleDeadLetterDepthAlarm",
+)
+
+# Parameter -> (type, default, min, max) or (type, default, allowed values).
+RECONCILE_PARAMETERS = {
+    "EnableReconcile": ("String", "true", ["true", "false"]),
+    "ReconcileBatchSize": ("Number", 50, 1, 500),
+    "ReconcileMaxConcurrency": ("Number", 4, 1, 40),
+    "ReconcileToleratedFailurePercentage": ("Number", 0, 0, 100),
+    "ReconcileScheduleState": ("String", "DISABLED", ["ENABLED", "DISABLED"]),
+}
+
+
+def _reconcile_bucket(template: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    bucket_id, bucket = one_resource(template, "AWS::S3::Bucket")
+    assert bucket_id == "ReconcileBucket", bucket_id
+    return bucket_id, bucket
+
+
+def check_reconcile_switch(template: dict[str, Any]) -> None:
+    """Every part of the reconcile exists only when EnableReconcile=true (the default), and
+    its parameters have the contract's types, defaults and bounds."""
+    params, conditions = template["Parameters"], template["Conditions"]
+    assert conditions["ReconcileEnabled"] == {"Fn::Equals": [{"Ref": "EnableReconcile"}, "true"]}
+    for part in RECONCILE_PARTS:
+        assert template["Resources"][part].get("Condition") == "ReconcileEnabled", f"{part} belongs to the reconcile"
+    for rtype in ("AWS::S3::Bucket", "AWS::StepFunctions::StateMachine", "AWS::Scheduler::Schedule"):
+        for rid, resource in resources_of(template, rtype).items():
+            assert resource.get("Condition") == "ReconcileEnabled", f"{rid} belongs to the reconcile"
+    for name, spec in RECONCILE_PARAMETERS.items():
+        param = params[name]
+        assert (param.get("Type"), param.get("Default")) == spec[:2], f"{name}: {param}"
+        if len(spec) == 3:
+            assert param.get("AllowedValues") == spec[2], f"{name}: allowed values {param.get('AllowedValues')}"
+        else:
+            assert (param.get("MinValue"), param.get("MaxValue")) == spec[2:], f"{name}: bounds"
+    key = params["ReconcileRosterKey"]
+    assert key.get("Default") == "rosters/roster.jsonl"
+    for good in ("rosters/roster.jsonl", "rosters/2026/hr-export.jsonl"):
+        assert re.fullmatch(key["AllowedPattern"], good), f"ReconcileRosterKey must accept {good!r}"
+    for bad in ("reports/plan.jsonl", "roster.jsonl", 'rosters/x","a":"b', "rosters/a b", "rosters/"):
+        assert not re.fullmatch(key["AllowedPattern"], bad), f"ReconcileRosterKey must refuse {bad!r}"
+    assert params["ReconcileScheduleExpression"].get("Default") == "cron(0 3 * * ? *)"
+    outputs = template["Outputs"]
+    assert ref_target(outputs["ReconcileBucketName"]["Value"]) == "ReconcileBucket"
+    assert ref_target(outputs["ReconcileStateMachineArn"]["Value"]) == "ReconcileStateMachine"
+    for output in ("ReconcileBucketName", "ReconcileStateMachineArn"):
+        assert outputs[output].get("Condition") == "ReconcileEnabled", f"output {output} needs ReconcileEnabled"
+
+
+def check_reconcile_bucket(template: dict[str, Any]) -> None:
+    """The roster and report bucket: SSE-S3, all public access blocked, versioned, owner
+    enforced (no ACLs), old versions and reports expire, retained, TLS only."""
+    bucket_id, bucket = _reconcile_bucket(template)
+    props = bucket["Properties"]
+    rules = props.get("BucketEncryption", {}).get("ServerSideEncryptionConfiguration", [])
+    assert len(rules) == 1 and rules[0].get("ServerSideEncryptionByDefault") == {"SSEAlgorithm": "AES256"}, (
+        f"{bucket_id} must be encrypted with SSE-S3 (AES256): {rules}"
+    )
+    block = props.get("PublicAccessBlockConfiguration", {})
+    for key in ("BlockPublicAcls", "BlockPublicPolicy", "IgnorePublicAcls", "RestrictPublicBuckets"):
+        assert block.get(key) is True, f"{bucket_id}: PublicAccessBlockConfiguration.{key} must be true"
+    assert props.get("VersioningConfiguration") == {"Status": "Enabled"}, f"{bucket_id} must be versioned"
+    assert props.get("OwnershipControls") == {"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]}, (
+        f"{bucket_id}: BucketOwnerEnforced (no ACLs)"
+    )
+    assert "AccessControl" not in props and "WebsiteConfiguration" not in props, f"{bucket_id} is private"
+    lifecycle = props.get("LifecycleConfiguration", {}).get("Rules", [])
+    enabled = [r for r in lifecycle if r.get("Status") == "Enabled"]
+    assert any(r.get("NoncurrentVersionExpiration", {}).get("NoncurrentDays") for r in enabled), (
+        "noncurrent versions must expire"
+    )
+    assert any(r.get("Prefix") == "reports/" and r.get("ExpirationInDays") for r in enabled), "reports/ must expire"
+    assert not any(r.get("ExpirationInDays") and r.get("Prefix", "") in ("", "rosters/") for r in enabled), (
+        "only reports expire: a roster stays until HR replaces it"
+    )
+    for policy in ("DeletionPolicy", "UpdateReplacePolicy"):
+        assert bucket.get(policy) == "Retain", f"{bucket_id} {policy} must be Retain"
+    policies = [p for p in resources_of(template, "AWS::S3::BucketPolicy").values()
+                if ref_target(p["Properties"].get("Bucket")) == bucket_id]
+    assert len(policies) == 1, f"{bucket_id} needs one bucket policy"
+    denies = [
+        s for s in as_list(policies[0]["Properties"]["PolicyDocument"]["Statement"])
+        if s.get("Effect") == "Deny" and s.get("Principal") == "*"
+        and s.get("Condition") == {"Bool": {"aws:SecureTransport": "false"}}
+        and as_list(s.get("Action")) == ["s3:*"]
+    ]
+    assert denies, f"{bucket_id} policy must deny every request without TLS (aws:SecureTransport false)"
+    resources = as_list(denies[0].get("Resource"))
+    assert {"Fn::GetAtt": [bucket_id, "Arn"]} in resources and {"Fn::Sub": f"${{{bucket_id}.Arn}}/*"} in resources, (
+        f"the TLS deny covers the bucket and its objects: {resources}"
+    )
+    allows = [s for s in as_list(policies[0]["Properties"]["PolicyDocument"]["Statement"]) if s.get("Effect") != "Deny"]
+    assert not allows, f"{bucket_id} policy grants nothing (roles do): {allows}"
+
+
+def _s3_grants(template: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    return [
+        (where, s) for where, s in statements(template)
+        if s.get("Effect") == "Allow"
+        and any(str(a).lower().startswith("s3:") or str(a) == "*" for a in statement_values(s, "Action"))
+    ]
+
+
+def check_reconcile_function_s3(template: dict[str, Any]) -> None:
+    """The function may read only rosters/* and write only reports/* of the reconcile
+    bucket (no listing, no delete, no other bucket), only when the reconcile is on, and is
+    told the bucket and prefixes."""
+    bucket_id, _bucket = _reconcile_bucket(template)
+    role_id, role = one_role_of_function(template)
+    wrapped = []
+    for policy in role["Properties"].get("Policies", []):
+        for statement in as_list(policy["PolicyDocument"]["Statement"]):
+            for concrete in branches(statement):
+                if any(str(a).lower().startswith("s3:") or str(a) == "*" for a in as_list(concrete.get("Action"))):
+                    wrapped.append((statement, concrete))
+    grants = {}
+    for wrapper, statement in wrapped:
+        assert isinstance(wrapper, dict) and wrapper.get("Fn::If", [None])[0] == "ReconcileEnabled", (
+            f"{role_id}: the S3 grants exist only with the reconcile: {statement}"
+        )
+        assert statement.get("Effect") == "Allow" and not statement.get("Condition")
+        action = as_list(statement["Action"])
+        assert len(action) == 1 and not isinstance(statement["Resource"], list), f"one action, one resource: {statement}"
+        assert action[0] not in grants, f"{action[0]} granted twice"
+        grants[action[0]] = statement["Resource"]
+    assert grants == {"s3:GetObject": ROSTERS_ARN, "s3:PutObject": REPORTS_ARN}, (
+        f"{role_id}: s3:GetObject on rosters/* and s3:PutObject on reports/* only, got {grants}"
+    )
+    _fid, fn = function(template)
+    env = fn["Properties"]["Environment"]["Variables"]
+    no_value = {"Ref": "AWS::NoValue"}
+    for var, value in (("LCM_RECONCILE_BUCKET", {"Ref": bucket_id}), ("LCM_ROSTER_PREFIX", "rosters/"),
+                       ("LCM_REPORT_PREFIX", "reports/")):
+        expected = {"Fn::If": ["ReconcileEnabled", value, no_value]}
+        assert env.get(var) == expected, f"{var} must be {expected}, is {env.get(var)!r}"
+    # Nobody else in the stack touches S3 but the state machine reading plans.
+    others = [(w, s) for w, s in _s3_grants(template) if not w.startswith(f"{role_id}.")]
+    assert [(w.split(".")[0], s.get("Action"), s.get("Resource")) for w, s in others] == [
+        ("ReconcileStateMachineRole", "s3:GetObject", REPORTS_ARN)
+    ], f"S3 grants outside the function role: {others}"
+
+
+def _role_grants(template: dict[str, Any], role_id: str) -> list[dict[str, Any]]:
+    role = template["Resources"][role_id]
+    assert role["Type"] == "AWS::IAM::Role"
+    assert not role["Properties"].get("ManagedPolicyArns"), f"{role_id} attaches no managed policy"
+    found = []
+    for policy in role["Properties"].get("Policies", []):
+        for statement in as_list(policy["PolicyDocument"]["Statement"]):
+            found.extend(branches(statement))
+    return found
+
+
+def _trusts_only(template: dict[str, Any], role_id: str, service: str) -> None:
+    trust = as_list(template["Resources"][role_id]["Properties"]["AssumeRolePolicyDocument"]["Statement"])
+    assert len(trust) == 1 and trust[0].get("Principal") == {"Service": service}, f"{role_id}: trust {trust}"
+    assert as_list(trust[0].get("Action")) == ["sts:AssumeRole"]
+    assert trust[0].get("Condition", {}).get("StringEquals", {}).get("aws:SourceAccount") == {"Ref": "AWS::AccountId"}, (
+        f"only {service} on behalf of this account may assume {role_id}"
+    )
+
+
+def _grant_map(grants: list[dict[str, Any]], where: str) -> dict[str, list[Any]]:
+    """action -> resources, refusing Deny-less oddities (Not*, conditions, wildcard actions)."""
+    found: dict[str, list[Any]] = {}
+    for statement in grants:
+        assert statement.get("Effect") == "Allow", f"{where}: {statement}"
+        assert not statement.get("NotAction") and not statement.get("NotResource"), f"{where}: no Not*"
+        for action in as_list(statement["Action"]):
+            assert "*" not in str(action), f"{where}: wildcard action {action}"
+            assert action not in found, f"{where}: {action} granted twice"
+            found[action] = as_list(statement["Resource"])
+    return found
+
+
+def check_reconcile_state_machine_role(template: dict[str, Any]) -> None:
+    """The state machine's role: invoke the function (and its versions) only, read only
+    reports/*, start and watch only its own map executions, deliver its logs, trace if on."""
+    machine_id, machine = one_resource(template, "AWS::StepFunctions::StateMachine")
+    role_id = ref_target(machine["Properties"].get("RoleArn"))
+    assert role_id == "ReconcileStateMachineRole", role_id
+    _trusts_only(template, role_id, "states.amazonaws.com")
+    fn_id, _fn = function(template)
+    granted = _grant_map(_role_grants(template, role_id), role_id)
+    expected = {
+        "lambda:InvokeFunction": [{"Fn::GetAtt": [fn_id, "Arn"]}, FUNCTION_VERSIONS_ARN],
+        "s3:GetObject": [REPORTS_ARN],
+        "states:StartExecution": [RECONCILE_MACHINE_ARN],
+        "states:DescribeExecution": [RECONCILE_EXECUTIONS_ARN],
+        "states:StopExecution": [RECONCILE_EXECUTIONS_ARN],
+    }
+    expected.update({action: ["*"] for action in LOG_DELIVERY_ACTIONS})
+    xray = {a: r for a, r in granted.items() if a.startswith("xray:")}
+    rest = {a: r for a, r in granted.items() if not a.startswith("xray:")}
+    assert rest == expected, f"{role_id} grants {rest}, expected {expected}"
+    assert all(r == ["*"] for r in xray.values())
+    statements_ = template["Resources"][role_id]["Properties"]["Policies"][0]["PolicyDocument"]["Statement"]
+    for statement in statements_:
+        if any(str(a).startswith("xray:") for s in branches(statement) for a in as_list(s["Action"])):
+            assert isinstance(statement, dict) and statement.get("Fn::If", [None])[0] == "TracingEnabled", (
+                "X-Ray only with EnableTracing"
+            )
+    # The state machine's own name is what RECONCILE_MACHINE_ARN names.
+    assert machine["Properties"].get("StateMachineName") == {"Fn::Sub": "${AWS::StackName}-reconcile"}
+    assert machine["Properties"].get("StateMachineType") == "STANDARD", "a Distributed Map needs a STANDARD machine"
+
+
+def check_reconcile_schedule(template: dict[str, Any]) -> None:
+    """The schedule starts this state machine only, with the roster key as input, retries,
+    and keeps what it could not start in an encrypted dead-letter queue; its role may start
+    this machine and write that queue, nothing else."""
+    machine_id, _machine = one_resource(template, "AWS::StepFunctions::StateMachine")
+    schedule_id, schedule = one_resource(template, "AWS::Scheduler::Schedule")
+    props = schedule["Properties"]
+    assert ref_target(props.get("ScheduleExpression")) == "ReconcileScheduleExpression"
+    assert ref_target(props.get("State")) == "ReconcileScheduleState"
+    assert template["Parameters"]["ReconcileScheduleState"]["Default"] == "DISABLED", "off until a roster exists"
+    target = props.get("Target", {})
+    assert ref_target(target.get("Arn")) == machine_id, f"{schedule_id} must start {machine_id}"
+    assert target.get("Input") == {"Fn::Sub": '{"rosterKey":"${ReconcileRosterKey}"}'}, target.get("Input")
+    retry = target.get("RetryPolicy", {})
+    assert {"MaximumRetryAttempts", "MaximumEventAgeInSeconds"} <= set(retry), f"{schedule_id} needs a retry policy"
+    dlq = _sqs_queue_id(template, target.get("DeadLetterConfig", {}).get("Arn"))
+    role_id = ref_target(target.get("RoleArn"))
+    assert role_id == "ReconcileSchedulerRole", role_id
+    _trusts_only(template, role_id, "scheduler.amazonaws.com")
+    granted = _grant_map(_role_grants(template, role_id), role_id)
+    assert granted == {
+        "states:StartExecution": [{"Ref": machine_id}],
+        "sqs:SendMessage": [{"Fn::GetAtt": [dlq, "Arn"]}],
+    }, f"{role_id} may start {machine_id} and dead-letter to {dlq}, nothing else: {granted}"
+
+
+def check_reconcile_state_machine_operations(template: dict[str, Any]) -> None:
+    """Logs to its own retained log group (LogRetentionDays), without execution data (names,
+    e-mail addresses), tracing per EnableTracing."""
+    machine_id, machine = one_resource(template, "AWS::StepFunctions::StateMachine")
+    props = machine["Properties"]
+    logging = props.get("LoggingConfiguration", {})
+    assert logging.get("Level") in ("ALL", "ERROR"), f"{machine_id} must log"
+    assert logging.get("IncludeExecutionData") is False, "execution data (people) stays out of the logs"
+    (destination,) = logging.get("Destinations", [None])
+    group = ref_target(destination["CloudWatchLogsLogGroup"]["LogGroupArn"])
+    assert group and group != "FunctionLogGroup", f"{machine_id} logs to a log group of its own"
+    group_res = template["Resources"][group]
+    assert ref_target(group_res["Properties"].get("RetentionInDays")) == "LogRetentionDays", (
+        f"{group}: retention comes from LogRetentionDays"
+    )
+    assert group_res.get("DeletionPolicy") == "Retain" and group_res.get("UpdateReplacePolicy") == "Retain", (
+        f"{group} is part of the audit trail: retained"
+    )
+    tracing = props.get("TracingConfiguration")
+    assert tracing == {"Enabled": {"Fn::If": ["TracingEnabled", True, False]}}, f"tracing per EnableTracing: {tracing}"
+
+
+PLAN_PAYLOAD = {"lcmStep": "reconcile-plan", "rosterKey.$": "$.rosterKey", "runId.$": "$$.Execution.Name"}
+BATCH_PAYLOAD = {"lcmStep": "reconcile-batch", "BatchInput.$": "$.BatchInput", "Items.$": "$.Items"}
+SUMMARY_PAYLOAD = {
+    "lcmStep": "reconcile-summary", "runId.$": "$.runId", "bucket.$": "$.bucket",
+    "planned.$": "$.summary", "batches.$": "$.batches",
+}
+LAMBDA_ERRORS = {
+    "Lambda.ServiceException", "Lambda.AWSLambdaException", "Lambda.SdkClientException",
+    "Lambda.TooManyRequestsException",
+}
+STATE_ORDER = [
+    "Plan", "Proceed", "PlanRefused", "ApplyBatches", "MapFailed", "Summary", "Converged",
+    "ReconcileIncomplete", "Done",
+]
+
+
+def _invokes_function(state: dict[str, Any], payload: dict[str, Any], where: str) -> None:
+    assert state.get("Type") == "Task" and state.get("Resource") == "arn:aws:states:::lambda:invoke", where
+    params = state.get("Parameters", {})
+    assert set(params) == {"FunctionName", "Payload"}, f"{where}: Parameters {sorted(params)}"
+    from state_machine import PLACEHOLDERS  # noqa: PLC0415 - cfn_template is imported by state_machine
+    assert params["FunctionName"] == PLACEHOLDERS["LcmFunction.Arn"], f"{where} must invoke the function"
+    assert params["Payload"] == payload, f"{where}: payload {params['Payload']} != {payload}"
+    assert state.get("OutputPath") == "$.Payload", f"{where}: OutputPath $.Payload"
+
+
+def _retried_errors(state: dict[str, Any]) -> set[str]:
+    return {e for r in state.get("Retry", []) for e in r.get("ErrorEquals", [])}
+
+
+def check_reconcile_definition(template: dict[str, Any]) -> None:
+    """The definition is the contract: states and their order, the payloads, DISTRIBUTED map
+    over the plan's JSONL with the batcher's BatchInput, numbers from the parameters (JSON
+    numbers), the retries, the fail states."""
+    import state_machine  # noqa: PLC0415 - it imports this module
+
+    params = template["Parameters"]
+    d = state_machine.definition_of(template)
+    states = d.get("States", {})
+    assert list(states) == STATE_ORDER, f"states {list(states)} != {STATE_ORDER}"
+    assert d.get("StartAt") == "Plan"
+    for name, state in states.items():
+        for key in ("Next", "Default"):
+            if key in state:
+                assert state[key] in states, f"{name}.{key} -> {state[key]} does not exist"
+        for choice in state.get("Choices", []):
+            assert choice["Next"] in states, f"{name} -> {choice['Next']} does not exist"
+
+    plan = states["Plan"]
+    _invokes_function(plan, PLAN_PAYLOAD, "Plan")
+    assert plan.get("Next") == "Proceed"
+    assert LAMBDA_ERRORS | {"Lcm.TransientFailure"} <= _retried_errors(plan), f"Plan retries {_retried_errors(plan)}"
+
+    assert states["Proceed"] == {
+        "Type": "Choice",
+        "Choices": [
+            {"Variable": "$.proceed", "BooleanEquals": False, "Next": "PlanRefused"},
+            {"Variable": "$.items", "NumericEquals": 0, "Next": "Summary"},
+        ],
+        "Default": "ApplyBatches",
+    }, f"Proceed: {states['Proceed']}"
+    for fail, error in (("PlanRefused", "ReconcilePlanRefused"), ("MapFailed", "ReconcileMapFailed"),
+                        ("ReconcileIncomplete", "ReconcileIncomplete")):
+        assert states[fail].get("Type") == "Fail" and states[fail].get("Error") == error, f"{fail}: {states[fail]}"
+
+    amap = states["ApplyBatches"]
+    assert amap.get("Type") == "Map"
+    processor = amap.get("ItemProcessor", {})
+    assert processor.get("ProcessorConfig") == {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"}, (
+        f"ApplyBatches must be a DISTRIBUTED map of STANDARD child executions: {processor.get('ProcessorConfig')}"
+    )
+    assert amap.get("ItemReader") == {
+        "Resource": "arn:aws:states:::s3:getObject",
+        "ReaderConfig": {"InputType": "JSONL"},
+        "Parameters": {"Bucket.$": "$.bucket", "Key.$": "$.planKey"},
+    }, f"ItemReader: {amap.get('ItemReader')}"
+    batcher = amap.get("ItemBatcher", {})
+    assert set(batcher) == {"MaxItemsPerBatch", "BatchInput"}, f"ItemBatcher: {batcher}"
+    assert batcher["BatchInput"] == {"runId.$": "$.runId", "bucket.$": "$.bucket", "asOf.$": "$.asOf"}, (
+        f"BatchInput: {batcher['BatchInput']}"
+    )
+    for key, value, param in (
+        ("MaxItemsPerBatch", batcher["MaxItemsPerBatch"], "ReconcileBatchSize"),
+        ("MaxConcurrency", amap.get("MaxConcurrency"), "ReconcileMaxConcurrency"),
+        ("ToleratedFailurePercentage", amap.get("ToleratedFailurePercentage"), "ReconcileToleratedFailurePercentage"),
+    ):
+        assert type(value) is int, f"{key} must be a JSON number, is {value!r}"
+        assert value == params[param]["Default"], f"{key} {value} must come from {param}"
+    # ...from the parameter, not a number that happens to equal its default:
+    other = state_machine.definition_of(template, {
+        "ReconcileBatchSize": 7, "ReconcileMaxConcurrency": 3, "ReconcileToleratedFailurePercentage": 9,
+    })["States"]["ApplyBatches"]
+    assert (other["ItemBatcher"]["MaxItemsPerBatch"], other["MaxConcurrency"], other["ToleratedFailurePercentage"]) == (
+        7, 3, 9,
+    ), "MaxItemsPerBatch, MaxConcurrency and ToleratedFailurePercentage must be ${parameters}"
+    assert amap.get("ResultPath") == "$.batches", f"the batch answers go to $.batches: {amap.get('ResultPath')}"
+    catch = amap.get("Catch", [])
+    assert len(catch) == 1 and catch[0].get("ErrorEquals") == ["States.ALL"] and catch[0].get("Next") == "MapFailed", (
+        f"the map catches States.ALL into MapFailed: {catch}"
+    )
+    assert amap.get("Next") == "Summary"
+    assert processor.get("StartAt") == "ApplyBatch" and list(processor.get("States", {})) == ["ApplyBatch"]
+    batch = processor["States"]["ApplyBatch"]
+    _invokes_function(batch, BATCH_PAYLOAD, "ApplyBatch")
+    assert batch.get("End") is True
+    incomplete = [r for r in batch.get("Retry", []) if "Lcm.ReconcileBatchIncomplete" in r.get("ErrorEquals", [])]
+    assert incomplete == [{
+        "ErrorEquals": ["Lcm.ReconcileBatchIncomplete", "Lcm.TransientFailure"],
+        "IntervalSeconds": 30, "BackoffRate": 2, "MaxAttempts": 3,
+    }], f"ApplyBatch must retry Lcm.ReconcileBatchIncomplete: {batch.get('Retry')}"
+    assert LAMBDA_ERRORS <= _retried_errors(batch), f"ApplyBatch retries {_retried_errors(batch)}"
+    assert "Catch" not in batch, "a failed batch fails its child execution (counted against the tolerance)"
+
+    summary = states["Summary"]
+    _invokes_function(summary, SUMMARY_PAYLOAD, "Summary")
+    assert summary.get("Next") == "Converged"
+    assert states["Converged"] == {
+        "Type": "Choice",
+        "Choices": [{"Variable": "$.failed", "NumericGreaterThan": 0, "Next": "ReconcileIncomplete"}],
+        "Default": "Done",
+    }, f"Converged: {states['Converged']}"
+    assert states["Done"] == {"Type": "Succeed"}
+
+
 ALL_CHECKS = [
     check_function_build,
     check_api_requires_iam,
@@ -739,4 +1159,11 @@ ALL_CHECKS = [
     check_operations,
     check_event_queue,
     check_pipe,
+    check_reconcile_switch,
+    check_reconcile_bucket,
+    check_reconcile_function_s3,
+    check_reconcile_state_machine_role,
+    check_reconcile_schedule,
+    check_reconcile_state_machine_operations,
+    check_reconcile_definition,
 ]

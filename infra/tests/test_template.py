@@ -8,11 +8,14 @@ specific way per case and shows the matching check then fails - so no check is v
 from __future__ import annotations
 
 import copy
+import json
+import re
 from typing import Any, Callable
 
 import pytest
 
 import cfn_template as cfn
+import state_machine
 
 TEMPLATE = cfn.load_template()
 
@@ -426,6 +429,349 @@ def wrong_architecture(t):
     _fn(t)["Architectures"] = ["x86_64"]
 
 
+# --- The distributed reconcile ---------------------------------------------------------
+
+def _res(t: dict[str, Any], logical_id: str) -> dict[str, Any]:
+    return t["Resources"][logical_id]
+
+
+def _bucket(t: dict[str, Any]) -> dict[str, Any]:
+    return _res(t, "ReconcileBucket")["Properties"]
+
+
+def _machine_role_statements(t: dict[str, Any]) -> list[Any]:
+    return _res(t, "ReconcileStateMachineRole")["Properties"]["Policies"][0]["PolicyDocument"]["Statement"]
+
+
+def _machine_statement(t: dict[str, Any], sid: str) -> dict[str, Any]:
+    return next(s for s in _machine_role_statements(t) if isinstance(s, dict) and s.get("Sid") == sid)
+
+
+def _scheduler_statements(t: dict[str, Any]) -> list[Any]:
+    return _res(t, "ReconcileSchedulerRole")["Properties"]["Policies"][0]["PolicyDocument"]["Statement"]
+
+
+def _reconcile_grant(t: dict[str, Any], sid: str) -> dict[str, Any]:
+    return next(s["Fn::If"][1] for s in _role_statements(t) if isinstance(s, dict) and "Fn::If" in s
+                and s["Fn::If"][1].get("Sid") == sid)
+
+
+def _edit_definition(t: dict[str, Any], old: str, new: str) -> None:
+    sub = _res(t, "ReconcileStateMachine")["Properties"]["DefinitionString"]
+    assert sub["Fn::Sub"].count(old) == 1, f"mutation target {old!r} not found exactly once"
+    sub["Fn::Sub"] = sub["Fn::Sub"].replace(old, new)
+
+
+def _edit_definition_json(t: dict[str, Any], edit: Callable[[dict[str, Any]], None]) -> None:
+    """Edit the definition as JSON; its unquoted `${Number}` placeholders survive."""
+    sub = _res(t, "ReconcileStateMachine")["Properties"]["DefinitionString"]
+    text = re.sub(r"(:\s*)\$\{(\w+)\}", r'\1"@number:\2@"', sub["Fn::Sub"])
+    definition = json.loads(text)
+    edit(definition)
+    sub["Fn::Sub"] = re.sub(r'"@number:(\w+)@"', r"${\1}", json.dumps(definition, indent=2))
+
+
+def definition_round_trip(t):
+    _edit_definition_json(t, lambda d: None)
+
+
+def reconcile_part_unconditional(t):
+    del _res(t, "ReconcileSchedule")["Condition"]
+
+
+def reconcile_off_by_default(t):
+    t["Parameters"]["EnableReconcile"]["Default"] = "false"
+
+
+def batch_size_unbounded(t):
+    del t["Parameters"]["ReconcileBatchSize"]["MaxValue"]
+
+
+def schedule_on_by_default(t):
+    t["Parameters"]["ReconcileScheduleState"]["Default"] = "ENABLED"
+
+
+def roster_key_injectable(t):
+    t["Parameters"]["ReconcileRosterKey"]["AllowedPattern"] = "^rosters/.+$"
+
+
+def bucket_unencrypted(t):
+    del _bucket(t)["BucketEncryption"]
+
+
+def bucket_public_policy_allowed(t):
+    _bucket(t)["PublicAccessBlockConfiguration"]["BlockPublicPolicy"] = False
+
+
+def bucket_acls_allowed(t):
+    del _bucket(t)["PublicAccessBlockConfiguration"]["IgnorePublicAcls"]
+
+
+def bucket_unversioned(t):
+    _bucket(t)["VersioningConfiguration"]["Status"] = "Suspended"
+
+
+def bucket_object_writer(t):
+    _bucket(t)["OwnershipControls"]["Rules"][0]["ObjectOwnership"] = "ObjectWriter"
+
+
+def bucket_rosters_expire(t):
+    _bucket(t)["LifecycleConfiguration"]["Rules"][1]["Prefix"] = ""
+
+
+def bucket_not_retained(t):
+    del _res(t, "ReconcileBucket")["DeletionPolicy"]
+
+
+def bucket_tls_optional(t):
+    del _res(t, "ReconcileBucketPolicy")["Properties"]["PolicyDocument"]["Statement"][0]["Condition"]
+
+
+def bucket_tls_deny_bucket_only(t):
+    statement = _res(t, "ReconcileBucketPolicy")["Properties"]["PolicyDocument"]["Statement"][0]
+    statement["Resource"] = statement["Resource"][:1]
+
+
+def bucket_policy_grants_public_read(t):
+    _res(t, "ReconcileBucketPolicy")["Properties"]["PolicyDocument"]["Statement"].append(
+        {"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject", "Resource": {"Fn::Sub": "${ReconcileBucket.Arn}/*"}}
+    )
+
+
+def function_reads_whole_bucket(t):
+    _reconcile_grant(t, "ReadRosters")["Resource"] = {"Fn::Sub": "${ReconcileBucket.Arn}/*"}
+
+
+def function_writes_rosters(t):
+    _reconcile_grant(t, "WriteReports")["Resource"] = ROSTERS_RES
+
+
+def function_lists_bucket(t):
+    _reconcile_grant(t, "ReadRosters")["Action"] = ["s3:GetObject", "s3:ListBucket"]
+
+
+def function_deletes_reports(t):
+    _role_statements(t).append({"Fn::If": ["ReconcileEnabled", {
+        "Sid": "Tidy", "Effect": "Allow", "Action": "s3:DeleteObject", "Resource": cfn.REPORTS_ARN,
+    }, {"Ref": "AWS::NoValue"}]})
+
+
+def function_any_bucket(t):
+    _reconcile_grant(t, "WriteReports")["Resource"] = "arn:aws:s3:::*/reports/*"
+
+
+def function_s3_without_reconcile(t):
+    statements = _role_statements(t)
+    index = next(i for i, s in enumerate(statements) if isinstance(s, dict) and "Fn::If" in s
+                 and s["Fn::If"][1].get("Sid") == "ReadRosters")
+    statements[index] = statements[index]["Fn::If"][1]
+
+
+def bucket_env_missing(t):
+    del _fn(t)["Environment"]["Variables"]["LCM_RECONCILE_BUCKET"]
+
+
+def report_prefix_wrong(t):
+    _fn(t)["Environment"]["Variables"]["LCM_REPORT_PREFIX"]["Fn::If"][1] = "rosters/"
+
+
+ROSTERS_RES = {"Fn::Sub": "${ReconcileBucket.Arn}/rosters/*"}
+
+
+def machine_invokes_any_function(t):
+    _machine_statement(t, "InvokeFunction")["Resource"] = {"Fn::Sub": "arn:${AWS::Partition}:lambda:*:*:function:*"}
+
+
+def machine_reads_rosters(t):
+    _machine_statement(t, "ReadPlans")["Resource"] = ROSTERS_RES
+
+
+def machine_writes_reports(t):
+    _machine_statement(t, "ReadPlans")["Action"] = ["s3:GetObject", "s3:PutObject"]
+
+
+def machine_wildcard_action(t):
+    _machine_statement(t, "RunOwnMap")["Action"] = "states:*"
+
+
+def machine_starts_any_machine(t):
+    _machine_statement(t, "RunOwnMap")["Resource"] = {
+        "Fn::Sub": "arn:${AWS::Partition}:states:${AWS::Region}:${AWS::AccountId}:stateMachine:*"
+    }
+
+
+def machine_logs_wildcard(t):
+    _machine_statement(t, "DeliverLogs")["Action"].append("logs:*")
+
+
+def machine_role_any_account(t):
+    del _res(t, "ReconcileStateMachineRole")["Properties"]["AssumeRolePolicyDocument"]["Statement"][0]["Condition"]
+
+
+def machine_role_admin(t):
+    _res(t, "ReconcileStateMachineRole")["Properties"]["ManagedPolicyArns"] = ["arn:aws:iam::aws:policy/AdministratorAccess"]
+
+
+def machine_xray_always(t):
+    statements = _machine_role_statements(t)
+    statements[-1] = statements[-1]["Fn::If"][1]
+
+
+def machine_express(t):
+    _res(t, "ReconcileStateMachine")["Properties"]["StateMachineType"] = "EXPRESS"
+
+
+def machine_logs_people(t):
+    _res(t, "ReconcileStateMachine")["Properties"]["LoggingConfiguration"]["IncludeExecutionData"] = True
+
+
+def machine_logs_to_function_group(t):
+    destination = _res(t, "ReconcileStateMachine")["Properties"]["LoggingConfiguration"]["Destinations"][0]
+    destination["CloudWatchLogsLogGroup"]["LogGroupArn"] = {"Fn::GetAtt": ["FunctionLogGroup", "Arn"]}
+
+
+def machine_log_retention_fixed(t):
+    _res(t, "ReconcileStateMachineLogGroup")["Properties"]["RetentionInDays"] = 7
+
+
+def machine_tracing_always(t):
+    _res(t, "ReconcileStateMachine")["Properties"]["TracingConfiguration"]["Enabled"] = True
+
+
+def schedule_starts_other_machine(t):
+    _res(t, "ReconcileSchedule")["Properties"]["Target"]["Arn"] = "arn:aws:states:us-east-1:123456789012:stateMachine:x"
+
+
+def schedule_without_dlq(t):
+    del _res(t, "ReconcileSchedule")["Properties"]["Target"]["DeadLetterConfig"]
+
+
+def schedule_without_retry(t):
+    del _res(t, "ReconcileSchedule")["Properties"]["Target"]["RetryPolicy"]
+
+
+def schedule_roster_hardcoded(t):
+    _res(t, "ReconcileSchedule")["Properties"]["Target"]["Input"] = '{"rosterKey":"rosters/roster.jsonl"}'
+
+
+def scheduler_starts_any_machine(t):
+    _scheduler_statements(t)[0]["Resource"] = "*"
+
+
+def scheduler_extra_action(t):
+    _scheduler_statements(t)[0]["Action"] = ["states:StartExecution", "states:StopExecution"]
+
+
+def scheduler_role_any_account(t):
+    del _res(t, "ReconcileSchedulerRole")["Properties"]["AssumeRolePolicyDocument"]["Statement"][0]["Condition"]
+
+
+def schedule_dlq_unencrypted(t):
+    _res(t, "ReconcileScheduleDeadLetterQueue")["Properties"]["SqsManagedSseEnabled"] = False
+
+
+def schedule_dlq_alarm_missing(t):
+    del t["Resources"]["ReconcileScheduleDeadLetterDepthAlarm"]
+
+
+def failed_executions_alarm_missing(t):
+    del t["Resources"]["ReconcileExecutionsFailedAlarm"]
+
+
+def failed_executions_alarm_wrong_machine(t):
+    dims = t["Resources"]["ReconcileExecutionsFailedAlarm"]["Properties"]["Dimensions"]
+    dims[0]["Value"] = "arn:aws:states:us-east-1:123456789012:stateMachine:other"
+
+
+def timed_out_alarm_missing(t):
+    del t["Resources"]["ReconcileExecutionsTimedOutAlarm"]
+
+
+def map_inline(t):
+    _edit_definition(t, '"Mode": "DISTRIBUTED"', '"Mode": "INLINE"')
+
+
+def map_reads_csv(t):
+    _edit_definition(t, '"InputType": "JSONL"', '"InputType": "CSV"')
+
+
+def map_reads_roster(t):
+    _edit_definition(t, '"Key.$": "$.planKey"', '"Key.$": "$.rosterKey"')
+
+
+def batch_size_quoted(t):
+    _edit_definition(t, '"MaxItemsPerBatch": ${ReconcileBatchSize}', '"MaxItemsPerBatch": "${ReconcileBatchSize}"')
+
+
+def concurrency_literal(t):
+    _edit_definition(t, '"MaxConcurrency": ${ReconcileMaxConcurrency}', '"MaxConcurrency": 4')
+
+
+def tolerance_literal(t):
+    _edit_definition(t, '"ToleratedFailurePercentage": ${ReconcileToleratedFailurePercentage}',
+                     '"ToleratedFailurePercentage": 0')
+
+
+def batch_input_without_as_of(t):
+    _edit_definition(t, ', "asOf.$": "$.asOf"', "")
+
+
+def batch_payload_renamed(t):
+    _edit_definition(t, '"lcmStep": "reconcile-batch"', '"lcmStep": "batch"')
+
+
+def plan_payload_run_id_from_input(t):
+    _edit_definition(t, '"runId.$": "$$.Execution.Name"', '"runId.$": "$.runId"')
+
+
+def summary_payload_without_batches(t):
+    _edit_definition_json(t, lambda d: d["States"]["Summary"]["Parameters"]["Payload"].pop("batches.$"))
+
+
+def batch_incomplete_not_retried(t):
+    _edit_definition(t, '"Lcm.ReconcileBatchIncomplete", ', "")
+
+
+def batch_retry_too_fast(t):
+    _edit_definition(t, '"IntervalSeconds": 30', '"IntervalSeconds": 1')
+
+
+def plan_transient_not_retried(t):
+    def edit(d: dict[str, Any]) -> None:
+        d["States"]["Plan"]["Retry"][0]["ErrorEquals"].remove("Lcm.TransientFailure")
+    _edit_definition_json(t, edit)
+
+
+def refusal_ignored(t):
+    _edit_definition(t, '"BooleanEquals": false, "Next": "PlanRefused"', '"BooleanEquals": false, "Next": "Summary"')
+
+
+def map_failure_swallowed(t):
+    _edit_definition(t, '"ResultPath": "$.error", "Next": "MapFailed"', '"ResultPath": "$.error", "Next": "Summary"')
+
+
+def incomplete_run_succeeds(t):
+    _edit_definition(t, '"NumericGreaterThan": 0, "Next": "ReconcileIncomplete"', '"NumericGreaterThan": 0, "Next": "Done"')
+
+
+def results_overwrite_plan(t):
+    _edit_definition(t, '"ResultPath": "$.batches"', '"ResultPath": "$"')
+
+
+def function_arn_hardcoded(t):
+    _edit_definition_json(t, lambda d: d["States"]["Summary"]["Parameters"].update(FunctionName="atlassian-lcm"))
+
+
+def states_reordered(t):
+    _edit_definition(t, '"Done": { "Type": "Succeed" }', '"Done2": { "Type": "Succeed" }')
+    _edit_definition(t, '"Default": "Done"', '"Default": "Done2"')
+
+
+def definition_as_substitutions(t):
+    props = _res(t, "ReconcileStateMachine")["Properties"]
+    props["DefinitionSubstitutions"] = {"ReconcileBatchSize": {"Ref": "ReconcileBatchSize"}}
+
+
 MUTATIONS = [
     (route_auth_none, cfn.check_api_requires_iam),
     (no_default_authorizer, cfn.check_api_requires_iam),
@@ -515,6 +861,85 @@ MUTATIONS = [
     (tracing_always_on, cfn.check_operations),
     (log_retention_fixed, cfn.check_operations),
     (wrong_architecture, cfn.check_function_build),
+    (reconcile_part_unconditional, cfn.check_reconcile_switch),
+    (reconcile_off_by_default, cfn.check_reconcile_switch),
+    (batch_size_unbounded, cfn.check_reconcile_switch),
+    (schedule_on_by_default, cfn.check_reconcile_switch),
+    (schedule_on_by_default, cfn.check_reconcile_schedule),
+    (roster_key_injectable, cfn.check_reconcile_switch),
+    (bucket_unencrypted, cfn.check_reconcile_bucket),
+    (bucket_public_policy_allowed, cfn.check_reconcile_bucket),
+    (bucket_acls_allowed, cfn.check_reconcile_bucket),
+    (bucket_unversioned, cfn.check_reconcile_bucket),
+    (bucket_object_writer, cfn.check_reconcile_bucket),
+    (bucket_rosters_expire, cfn.check_reconcile_bucket),
+    (bucket_not_retained, cfn.check_reconcile_bucket),
+    (bucket_not_retained, cfn.check_retained),
+    (bucket_tls_optional, cfn.check_reconcile_bucket),
+    (bucket_tls_deny_bucket_only, cfn.check_reconcile_bucket),
+    (bucket_policy_grants_public_read, cfn.check_reconcile_bucket),
+    (bucket_policy_grants_public_read, cfn.check_reconcile_function_s3),
+    (function_reads_whole_bucket, cfn.check_reconcile_function_s3),
+    (function_reads_whole_bucket, cfn.check_no_wildcard_allow),
+    (function_writes_rosters, cfn.check_reconcile_function_s3),
+    (function_lists_bucket, cfn.check_reconcile_function_s3),
+    (function_deletes_reports, cfn.check_reconcile_function_s3),
+    (function_any_bucket, cfn.check_reconcile_function_s3),
+    (function_any_bucket, cfn.check_no_wildcard_allow),
+    (function_s3_without_reconcile, cfn.check_reconcile_function_s3),
+    (bucket_env_missing, cfn.check_reconcile_function_s3),
+    (report_prefix_wrong, cfn.check_reconcile_function_s3),
+    (machine_invokes_any_function, cfn.check_reconcile_state_machine_role),
+    (machine_invokes_any_function, cfn.check_no_wildcard_allow),
+    (machine_reads_rosters, cfn.check_reconcile_state_machine_role),
+    (machine_reads_rosters, cfn.check_reconcile_function_s3),
+    (machine_writes_reports, cfn.check_reconcile_state_machine_role),
+    (machine_wildcard_action, cfn.check_reconcile_state_machine_role),
+    (machine_starts_any_machine, cfn.check_reconcile_state_machine_role),
+    (machine_starts_any_machine, cfn.check_no_wildcard_allow),
+    (machine_logs_wildcard, cfn.check_reconcile_state_machine_role),
+    (machine_logs_wildcard, cfn.check_no_wildcard_allow),
+    (machine_role_any_account, cfn.check_reconcile_state_machine_role),
+    (machine_role_admin, cfn.check_reconcile_state_machine_role),
+    (machine_xray_always, cfn.check_reconcile_state_machine_role),
+    (machine_express, cfn.check_reconcile_state_machine_role),
+    (machine_logs_people, cfn.check_reconcile_state_machine_operations),
+    (machine_logs_to_function_group, cfn.check_reconcile_state_machine_operations),
+    (machine_log_retention_fixed, cfn.check_reconcile_state_machine_operations),
+    (machine_tracing_always, cfn.check_reconcile_state_machine_operations),
+    (schedule_starts_other_machine, cfn.check_reconcile_schedule),
+    (schedule_without_dlq, cfn.check_reconcile_schedule),
+    (schedule_without_retry, cfn.check_reconcile_schedule),
+    (schedule_roster_hardcoded, cfn.check_reconcile_schedule),
+    (scheduler_starts_any_machine, cfn.check_reconcile_schedule),
+    (scheduler_starts_any_machine, cfn.check_no_wildcard_allow),
+    (scheduler_extra_action, cfn.check_reconcile_schedule),
+    (scheduler_role_any_account, cfn.check_reconcile_schedule),
+    (schedule_dlq_unencrypted, cfn.check_queues_encrypted),
+    (schedule_dlq_alarm_missing, cfn.check_alarms),
+    (failed_executions_alarm_missing, cfn.check_alarms),
+    (failed_executions_alarm_wrong_machine, cfn.check_alarms),
+    (timed_out_alarm_missing, cfn.check_alarms),
+    (map_inline, cfn.check_reconcile_definition),
+    (map_reads_csv, cfn.check_reconcile_definition),
+    (map_reads_roster, cfn.check_reconcile_definition),
+    (batch_size_quoted, cfn.check_reconcile_definition),
+    (concurrency_literal, cfn.check_reconcile_definition),
+    (tolerance_literal, cfn.check_reconcile_definition),
+    (batch_input_without_as_of, cfn.check_reconcile_definition),
+    (batch_payload_renamed, cfn.check_reconcile_definition),
+    (plan_payload_run_id_from_input, cfn.check_reconcile_definition),
+    (summary_payload_without_batches, cfn.check_reconcile_definition),
+    (batch_incomplete_not_retried, cfn.check_reconcile_definition),
+    (batch_retry_too_fast, cfn.check_reconcile_definition),
+    (plan_transient_not_retried, cfn.check_reconcile_definition),
+    (refusal_ignored, cfn.check_reconcile_definition),
+    (map_failure_swallowed, cfn.check_reconcile_definition),
+    (incomplete_run_succeeds, cfn.check_reconcile_definition),
+    (results_overwrite_plan, cfn.check_reconcile_definition),
+    (function_arn_hardcoded, cfn.check_reconcile_definition),
+    (states_reordered, cfn.check_reconcile_definition),
+    (definition_as_substitutions, cfn.check_reconcile_definition),
 ]
 
 
@@ -539,3 +964,11 @@ def test_transformed_check_catches_route_without_iam() -> None:
     route_auth_none(broken)
     with pytest.raises(AssertionError):
         cfn.check_transformed_api_requires_sigv4(cfn.sam_transform(broken))
+
+
+def test_definition_edits_round_trip() -> None:
+    """The JSON editor the definition mutations use changes nothing by itself."""
+    edited = copy.deepcopy(TEMPLATE)
+    definition_round_trip(edited)
+    assert state_machine.definition_of(edited) == state_machine.definition_of(TEMPLATE)
+    cfn.check_reconcile_definition(edited)

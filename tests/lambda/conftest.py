@@ -3,7 +3,8 @@
 Starts, once per session and on free ports,
   * the Atlassian emulator binary (`target/debug/atlassian-emulator`),
   * moto_server (Secrets Manager holding the Atlassian credentials, SQS for the failure queue,
-    DynamoDB for the ordering ledger), its requests serialized (moto_site/sitecustomize.py),
+    DynamoDB for the ordering ledger, S3 for the distributed reconcile's bucket), its requests
+    serialized (moto_site/sitecustomize.py),
   * `cargo lambda watch` running the function (`atlassian-lcm-lambda`),
 and invokes the function with `cargo lambda invoke --data-file tests/fixtures/events/<x>.json`.
 Every test starts from the same state (the `fresh` fixture): the emulator's seed, an empty
@@ -38,6 +39,8 @@ FUNCTION = "atlassian-lcm-lambda"
 SECRET_NAME = "lcm/atlassian"
 QUEUE_NAME = "lcm-failures"
 LEDGER_TABLE = "lcm-ledger"
+# The distributed reconcile's bucket (infra/template.yaml: ReconcileBucket) and its prefixes.
+RECONCILE_BUCKET = "lcm-reconcile"
 # The EventBridge sources the function trusts (LCM_EVENT_SOURCES), those of the fixtures.
 EVENT_SOURCES = "hr.workday,hr.bamboohr"
 MOTO_SITE = Path(__file__).resolve().parent / "moto_site"
@@ -366,6 +369,8 @@ def start(s: Stack, aws_dir: Path):
     s.dynamodb.create_table(TableName=LEDGER_TABLE, BillingMode="PAY_PER_REQUEST",
                             AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
                             KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}])
+    s.s3 = session.client("s3", endpoint_url=moto_url)
+    s.s3.create_bucket(Bucket=RECONCILE_BUCKET)
 
     # 3. The function under cargo lambda watch (prebuilt by scripts/test-lambda, so no compile here
     #    unless sources changed). Configuration as the SAM template sets it: endpoints and switches
@@ -387,6 +392,9 @@ def start(s: Stack, aws_dir: Path):
         "LCM_API_BASE_URL": s.emulator_info["apiBaseUrl"],
         "LCM_ALLOW_CUSTOM_ENDPOINTS": "true",
         "LCM_PROTECTED_GROUPS": "payroll-admins",
+        "LCM_RECONCILE_BUCKET": RECONCILE_BUCKET,
+        "LCM_ROSTER_PREFIX": "rosters/",
+        "LCM_REPORT_PREFIX": "reports/",
     }
     s.watch = Service("cargo-lambda-watch", [
         str(VENV_BIN / "cargo-lambda"), "lambda", "watch",

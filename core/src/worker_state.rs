@@ -168,7 +168,7 @@ fn directory_user((person, memberships, _): Loaded) -> Option<DirectoryUser> {
         .iter()
         .map(|(_, name)| name)
         .chain(memberships.scim.iter().map(|(_, name)| name))
-        .filter_map(Clone::clone)
+        .filter_map(|name| name.as_deref().map(Into::into))
         .collect();
     Some(DirectoryUser {
         account_id: user

@@ -27,6 +27,18 @@ pub struct Page<T> {
     pub links: Option<Links>,
 }
 
+/// The request for each page of a POST search: the body, with the cursor
+/// of the previous page once there is one.
+pub(crate) fn search_pages(path: String, body: Value) -> impl Fn(Option<&str>) -> ApiRequest {
+    move |cursor| {
+        let mut b = body.clone();
+        if let Some(c) = cursor {
+            b["cursor"] = Value::String(c.to_string());
+        }
+        ApiRequest::new(System::Admin, http::Method::POST, path.clone(), Kind::Read).json(b)
+    }
+}
+
 /// Page cursors.
 #[derive(Debug, Deserialize, Default)]
 pub struct Links {
@@ -58,14 +70,7 @@ impl<'t> Admin<'t> {
         path: String,
         body: Value,
     ) -> Result<Vec<T>, ApiError> {
-        self.all_pages(|cursor| {
-            let mut b = body.clone();
-            if let Some(c) = cursor {
-                b["cursor"] = Value::String(c.to_string());
-            }
-            ApiRequest::new(System::Admin, http::Method::POST, path.clone(), Kind::Read).json(b)
-        })
-        .await
+        self.all_pages(search_pages(path, body)).await
     }
 
     /// GETs a listing page after page, following `links.next`.
@@ -94,8 +99,21 @@ impl<'t> Admin<'t> {
         &self,
         page: impl Fn(Option<&str>) -> ApiRequest,
     ) -> Result<Vec<T>, ApiError> {
-        let cap = self.t.listing_cap();
         let mut out = Vec::new();
+        self.each_page(page, |items| out.extend(items)).await?;
+        Ok(out)
+    }
+
+    /// [`Admin::all_pages`], handing each page's items to `on_page` instead
+    /// of keeping them (a caller that keeps part of each item); returns how
+    /// many there were.
+    pub(crate) async fn each_page<T: DeserializeOwned>(
+        &self,
+        page: impl Fn(Option<&str>) -> ApiRequest,
+        mut on_page: impl FnMut(Vec<T>),
+    ) -> Result<usize, ApiError> {
+        let cap = self.t.listing_cap();
+        let mut seen = 0usize;
         let mut cursor: Option<String> = None;
         for pages in 1.. {
             let req = page(cursor.as_deref());
@@ -103,14 +121,15 @@ impl<'t> Admin<'t> {
             let resp = self.t.read(req).await?;
             let page: Page<T> = expect_json(&resp, System::Admin)?;
             let empty = page.data.is_empty();
-            out.extend(page.data);
+            seen += page.data.len();
+            on_page(page.data);
             cursor = page.links.and_then(|l| l.next).filter(|c| !c.is_empty());
             let more = cursor.is_some() && !empty;
-            cap.check(&what, pages, out.len(), more)?;
+            cap.check(&what, pages, seen, more)?;
             if !more {
                 break;
             }
         }
-        Ok(out)
+        Ok(seen)
     }
 }

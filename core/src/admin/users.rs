@@ -1,6 +1,7 @@
 //! Admin user search (find an account by e-mail, list its groups) and
 //! directory-level suspend and restore.
 
+use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use serde_json::json;
 
@@ -48,9 +49,21 @@ impl Admin<'_> {
     /// one page per 100 accounts (the most the search returns), for a
     /// reconcile that must read in proportion to pages, not people.
     pub async fn all_users(&self) -> Result<Vec<AdminUser>, ApiError> {
+        let mut out = Vec::new();
+        self.each_user_page(|page| out.extend(page)).await?;
+        Ok(out)
+    }
+
+    /// [`Admin::all_users`] a page at a time, each account read as `T` (the
+    /// fields a caller keeps), so the whole directory is never held as read.
+    pub async fn each_user_page<T: DeserializeOwned>(
+        &self,
+        on_page: impl FnMut(Vec<T>),
+    ) -> Result<usize, ApiError> {
         let body = json!({"expand": ["groups"], "limit": 100});
         let path = format!("{}/directories/-/users/search", self.org_path()?);
-        self.search_all(path, body).await
+        self.each_page(super::search_pages(path, body), on_page)
+            .await
     }
 
     /// Finds the account with this e-mail, with its groups.

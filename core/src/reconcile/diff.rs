@@ -87,7 +87,7 @@ fn present(
         WorkerStatus::Terminated => {
             if found.user.is_active() || !found.groups.is_empty() {
                 e.action = PlanAction::Deprovision;
-                e.remove = found.groups.iter().cloned().collect();
+                e.remove = found.groups.iter().map(|g| g.to_string()).collect();
             }
             e
         }
@@ -112,15 +112,27 @@ fn active(
         .map(Into::into)
         .collect();
     e.reactivate = !found.user.is_active();
-    let wanted: BTreeSet<&String> = entry.groups.iter().filter(|g| scope.contains(g)).collect();
-    let held: BTreeSet<&String> = found.groups.iter().filter(|g| scope.contains(g)).collect();
+    let wanted: BTreeSet<&str> = entry
+        .groups
+        .iter()
+        .map(String::as_str)
+        .filter(|g| scope.contains(g))
+        .collect();
+    let held: BTreeSet<&str> = found
+        .groups
+        .iter()
+        .map(|g| &**g)
+        .filter(|g| scope.contains(g))
+        .collect();
     e.add = wanted.difference(&held).map(|g| g.to_string()).collect();
-    e.wanted = wanted.iter().map(|g| g.to_string()).collect();
     e.remove = held.difference(&wanted).map(|g| g.to_string()).collect();
     let differs =
         !e.changes.is_empty() || e.reactivate || !e.add.is_empty() || !e.remove.is_empty();
     if differs {
         e.action = PlanAction::Update;
+        // Only an entry with an event needs what its memberships lead to
+        // (a plan of 100,000 unchanged people would hold them all for nothing).
+        e.wanted = wanted.iter().map(|g| g.to_string()).collect();
     }
     e
 }
@@ -136,7 +148,7 @@ fn orphan(u: &DirectoryUser) -> Orphan {
         account_id: u.account_id.as_ref().map(|a| a.to_string()),
         external_id: u.user.external_id.clone().filter(|x| !x.is_empty()),
         active: u.user.is_active(),
-        groups: u.groups.iter().cloned().collect(),
+        groups: u.groups.iter().map(|g| g.to_string()).collect(),
     }
 }
 

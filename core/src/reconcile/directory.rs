@@ -2,6 +2,7 @@
 //! with its account and every group it is in (SCIM and Admin, by name).
 
 use std::collections::{BTreeSet, HashMap};
+use std::sync::Arc;
 
 use crate::ids::AccountId;
 use crate::scim::users::ScimUser;
@@ -13,8 +14,9 @@ pub struct DirectoryUser {
     pub user: ScimUser,
     /// The Atlassian account, when linked.
     pub account_id: Option<AccountId>,
-    /// Every group the person is in, by name.
-    pub groups: BTreeSet<String>,
+    /// Every group the person is in, by name (each name shared by all its
+    /// members: a directory of 100,000 holds a few hundred names).
+    pub groups: BTreeSet<Arc<str>>,
 }
 
 /// Everyone, indexed for matching roster lines without a scan each.

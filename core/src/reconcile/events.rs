@@ -162,7 +162,7 @@ mod tests {
         DirectoryUser {
             user: serde_json::from_value(json!({"id": format!("u-{hr}"), "userName": email, "externalId": hr, "active": active})).unwrap(),
             account_id: None,
-            groups: groups.iter().map(|g| g.to_string()).collect(),
+            groups: groups.iter().map(|g| (*g).into()).collect(),
         }
     }
 

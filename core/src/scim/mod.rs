@@ -64,8 +64,31 @@ impl<'t> Scim<'t> {
         resource: &str,
         filter: Option<&str>,
     ) -> Result<Vec<T>, ApiError> {
-        let cap = self.t.listing_cap();
         let mut out = Vec::new();
+        self.each_page(resource, filter, |page: Vec<T>, total| {
+            if out.is_empty() {
+                // Room for the whole listing at once: no doubling, no slack.
+                // Bounded, so a server's claim cannot make us allocate it.
+                out.reserve_exact(total.min(MAX_RESERVED));
+            }
+            out.extend(page);
+        })
+        .await?;
+        Ok(out)
+    }
+
+    /// Reads a listing page after page, handing each page's items to
+    /// `on_page` with the total the server announces, so a caller that keeps
+    /// only part of each item never holds the whole listing as read.
+    /// Returns how many items there were.
+    pub async fn each_page<T: DeserializeOwned>(
+        &self,
+        resource: &str,
+        filter: Option<&str>,
+        mut on_page: impl FnMut(Vec<T>, usize),
+    ) -> Result<usize, ApiError> {
+        let cap = self.t.listing_cap();
+        let mut seen = 0usize;
         let mut start = 1u32;
         for pages in 1.. {
             let mut req = ApiRequest::new(
@@ -83,18 +106,23 @@ impl<'t> Scim<'t> {
             let resp = self.t.read(req).await?;
             let page: ListResponse<T> = expect_json(&resp, System::Scim)?;
             let got = page.resources.len();
-            out.extend(page.resources);
+            seen += got;
+            on_page(page.resources, page.total_results as usize);
             // Stop on an empty page too: a server that under-reports items must not loop us.
-            let more = got != 0 && out.len() < page.total_results as usize;
-            cap.check(&format!("SCIM /{resource}"), pages, out.len(), more)?;
+            let more = got != 0 && seen < page.total_results as usize;
+            cap.check(&format!("SCIM /{resource}"), pages, seen, more)?;
             if !more {
                 break;
             }
             start = start.saturating_add(u32::try_from(got).unwrap_or(u32::MAX));
         }
-        Ok(out)
+        Ok(seen)
     }
 }
+
+/// The most items [`Scim::list_all`] reserves room for up front, whatever
+/// total a server announces (a listing past it still grows as it is read).
+const MAX_RESERVED: usize = 200_000;
 
 #[cfg(test)]
 mod tests {

@@ -21,7 +21,7 @@ fn user(
         }))
         .unwrap(),
         account_id: None,
-        groups: groups.iter().map(|g| g.to_string()).collect(),
+        groups: groups.iter().map(|g| (*g).into()).collect(),
     }
 }
 

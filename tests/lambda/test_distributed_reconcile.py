@@ -72,16 +72,21 @@ def with_result(document: dict, result_path: str | None, result):
 class Machine:
     """Runs one execution of a definition; `invoke(payload)` is the function."""
 
-    def __init__(self, stack, definition: dict, execution: str):
+    def __init__(self, stack, definition: dict, execution: str, hooks: dict | None = None):
         self.stack, self.definition = stack, definition
         self.context = {"Execution": {"Name": execution}}
         self.visited: list[str] = []
         self.invocations: list[dict] = []
+        self.errors: list[str] = []
+        # "enter:<State>" runs as a state is entered; "retry" between a failed attempt and its
+        # retry (where Step Functions waits IntervalSeconds): how a test changes the world.
+        self.hooks = hooks or {}
 
     def run(self, states: dict, start: str, document):
         name = start
         while True:
             self.visited.append(name)
+            self.hooks.get(f"enter:{name}", lambda: None)()
             state = states[name]
             kind = state["Type"]
             if kind == "Succeed":
@@ -132,10 +137,12 @@ class Machine:
             error = next((e for e in ("Lcm.ReconcileBatchIncomplete", "Lcm.TransientFailure",
                                       "Lcm.PermanentFailure", "Lcm.UnknownInvocation") if e in text),
                          "Lambda.Unknown")
+            self.errors.append(error)
             retry = next((r for r in state.get("Retry", []) if error in r["ErrorEquals"]), None)
             attempts[error] = attempts.get(error, 0) + 1
             if retry is None or attempts[error] > retry.get("MaxAttempts", 3):
                 raise StepFailed(error, text)
+            self.hooks.get("retry", lambda: None)()
         output = with_result(document, state.get("ResultPath"), {"Payload": answer})
         return path_get(output, state["OutputPath"], self.context) if "OutputPath" in state else output
 
@@ -167,11 +174,12 @@ class Machine:
         return with_result(document, state.get("ResultPath"), [output for _, output in ran])
 
 
-def execute(stack, roster: str, execution: str, parameters: dict | None = None) -> Machine:
+def execute(stack, roster: str, execution: str, parameters: dict | None = None,
+            hooks: dict | None = None) -> Machine:
     key = f"rosters/{execution}.jsonl"
     stack.s3.put_object(Bucket=RECONCILE_BUCKET, Key=key, Body=roster.encode())
     definition = state_machine.definition(TEMPLATE, parameters or {})
-    machine = Machine(stack, definition, execution)
+    machine = Machine(stack, definition, execution, hooks)
     machine.end, machine.output = machine.run(definition["States"], definition["StartAt"], {"rosterKey": key})
     return machine
 
@@ -210,6 +218,31 @@ def test_a_5000_person_roster_converges_through_plan_batches_and_summary(fresh):
     assert again.output["summary"]["create"] == 0 and again.output["failed"] == 0, again.output
     # The ledger in DynamoDB holds one record per worker the batches changed.
     assert len(fresh.ledger_items()) >= changed - drift["orphans"]
+
+
+def test_a_batch_that_fails_transiently_is_retried_and_the_run_converges(fresh):
+    """Atlassian answers 503 to everything while the batches first run, and recovers before the
+    Map's retry: the batch fails as Lcm.ReconcileBatchIncomplete (nothing is lost), its retry
+    applies every item, and the summary counts each change once."""
+    roster = "".join(json.dumps(line) + "\n" for line in [
+        {"hrId": "E1001", "workEmail": "ada.lovelace@example.com", "title": "Chief Engineer",
+         "groups": ["engineering"]},
+        {"hrId": "E1002", "workEmail": "grace.hopper@example.com", "title": "Rear Admiral",
+         "groups": ["engineering"]},
+    ])
+    fault = lambda: fresh.emulator_call("PUT", "/__emulator/faults", {"rate503": 1.0})  # noqa: E731
+    recover = lambda: fresh.emulator_call("DELETE", "/__emulator/faults")  # noqa: E731
+    try:
+        machine = execute(fresh, roster, "run-flaky", hooks={"enter:ApplyBatches": fault, "retry": recover})
+    finally:
+        recover()
+    assert machine.end == "Succeed", (machine.visited, str(machine.output)[:2000])
+    assert machine.errors == ["Lcm.ReconcileBatchIncomplete"], machine.errors
+    batch_calls = [p for p in machine.invocations if p["lcmStep"] == "reconcile-batch"]
+    assert len(batch_calls) == 2 and batch_calls[0] == batch_calls[1], "the same batch, retried"
+    assert machine.output["failed"] == 0 and machine.output["summary"]["update"] == 2, machine.output
+    assert fresh.user("ada.lovelace@example.com")["scim"]["title"] == "Chief Engineer"
+    assert fresh.user("grace.hopper@example.com")["scim"]["title"] == "Rear Admiral"
 
 
 def test_a_plan_over_the_deprovision_cap_runs_no_batch(fresh):

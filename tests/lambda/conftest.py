@@ -46,6 +46,9 @@ EVENT_SOURCES = "hr.workday,hr.bamboohr"
 MOTO_SITE = Path(__file__).resolve().parent / "moto_site"
 
 START_TIMEOUT = float(os.environ.get("LCM_E2E_START_TIMEOUT", "600"))  # includes a cargo build
+# Function instances of the `concurrent_stack` (the `stack` has one, so a test can count on the
+# instance it warmed: credential rotation, one log line per invocation).
+WATCH_CONCURRENCY = 4
 INVOKE_TIMEOUT = float(os.environ.get("LCM_E2E_INVOKE_TIMEOUT", "120"))
 
 
@@ -313,7 +316,28 @@ def fresh(stack):
     yield stack
 
 
-def start(s: Stack, aws_dir: Path):
+@pytest.fixture(scope="session")
+def concurrent_stack(tmp_path_factory):
+    """A second stack whose `cargo lambda watch` runs WATCH_CONCURRENCY function instances, for the
+    tests whose invocations must really run at once (races on the ledger, a Map's batches)."""
+    log_dir = Path(os.environ.get("LCM_E2E_LOG_DIR", TARGET / "lambda-e2e")) / "concurrent"
+    log_dir.mkdir(parents=True, exist_ok=True)
+    s = Stack(log_dir)
+    try:
+        start(s, tmp_path_factory.mktemp("aws-concurrent"), concurrency=WATCH_CONCURRENCY)
+        yield s
+    finally:
+        s.stop()
+
+
+@pytest.fixture
+def concurrent(concurrent_stack):
+    """The concurrent stack, from the seed with an empty ledger, as `fresh` does for `stack`."""
+    concurrent_stack.reset()
+    yield concurrent_stack
+
+
+def start(s: Stack, aws_dir: Path, concurrency: int = 1):
     base_env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "LCM_"))}
 
     # 1. The emulator binary, on a free port; its ready line has the URLs and (fake) tokens.
@@ -400,6 +424,9 @@ def start(s: Stack, aws_dir: Path):
         str(VENV_BIN / "cargo-lambda"), "lambda", "watch",
         "--invoke-address", "127.0.0.1", "--invoke-port", str(s.invoke_port),
         "--ignore-changes", "--quiet",
+        # With more than one, several instances as Lambda runs several: concurrent invocations
+        # really run at once, each instance with its own memory, sharing only the DynamoDB ledger.
+        "--concurrency", str(concurrency),
         "--package", FUNCTION, "--bin", FUNCTION,
     ], s.env, s.log_dir)
     s.services.append(s.watch)

@@ -108,7 +108,8 @@ def test_a_transient_failure_mid_group_retries_it_and_the_rest_of_its_group_only
     assert user["scim"]["title"] == "Moved", user["scim"]
 
 
-def test_concurrent_batches_keep_the_ledger_ordered(stack):
+def test_concurrent_batches_keep_the_ledger_ordered(concurrent):
+    stack = concurrent  # several function instances: the invocations really overlap
     # Two batches at once, as two event source mapping pollers could deliver them after a
     # redrive: one with ten joiners (09:00), one with the same ten people's leavers (10:00).
     # Whatever the interleaving, every person ends without access and the ledger on the leaver;

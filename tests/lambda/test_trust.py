@@ -148,7 +148,8 @@ def settle(stack, event, result, attempts=10):
     raise AssertionError(f"{event['detail']['eventId']} still failed after {attempts} retries: {result.stdout}")
 
 
-def test_concurrent_joiner_and_leaver_always_end_without_access(stack):
+def test_concurrent_joiner_and_leaver_always_end_without_access(concurrent):
+    stack = concurrent  # several function instances: the invocations really overlap
     # 20 workers, each sent a joiner (09:00) and a later leaver (10:00) as two invocations started
     # together, joiner first for even rounds and leaver first for odd ones. Whatever interleaving
     # the ledger's lease and record allow, the latest fact (the leaver) must win.

@@ -197,13 +197,7 @@ impl BatchTally {
             t.failed += b.failed;
             t.transient += b.transient;
             t.api_calls += b.api_calls;
-            let (d, s) = (&mut t.done, &b.done);
-            d.create += s.create;
-            d.update += s.update;
-            d.deprovision += s.deprovision;
-            d.memberships_added += s.memberships_added;
-            d.memberships_removed += s.memberships_removed;
-            d.unchanged += s.unchanged;
+            t.done.add_changes(&b.done);
         }
         t.done.unchanged += planned.unchanged;
         t.done.orphans = planned.orphans;

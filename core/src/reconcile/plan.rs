@@ -142,6 +142,19 @@ pub struct Plan {
     pub orphans: Vec<Orphan>,
 }
 
+impl Summary {
+    /// Adds `other`'s changes and unchanged (not its orphans or skipped,
+    /// which describe the whole plan, not a part of it).
+    pub fn add_changes(&mut self, other: &Summary) {
+        self.create += other.create;
+        self.update += other.update;
+        self.deprovision += other.deprovision;
+        self.memberships_added += other.memberships_added;
+        self.memberships_removed += other.memberships_removed;
+        self.unchanged += other.unchanged;
+    }
+}
+
 impl Plan {
     /// The counts, by the rules [`Summary`]'s fields state.
     pub fn summary(&self) -> Summary {

@@ -277,3 +277,78 @@ async fn a_bad_item_fails_alone_with_no_call() {
     let rest = lcm.apply_items(&items[1..], RunOptions::default()).await;
     assert_eq!(rest.tally.succeeded, 1, "{rest:#?}");
 }
+
+/// The rails are checked when planning: a group the connector may never
+/// grant (`*-admins` is privileged by default) is taken out of the plan,
+/// listed under the entry's `refused`, and never asked for; the rest of the
+/// entry is applied.
+#[tokio::test]
+async fn a_privileged_group_is_refused_in_the_plan_and_never_asked_for() {
+    use atlassian_lcm::reconcile::{plan_items, ReconcileOptions};
+    use atlassian_lcm::ErrorCode;
+
+    let (emu, lcm) = seeded(Seed::demo(), &[]).await;
+    let roster = parse_roster(
+        r#"{"hrId":"E2001","workEmail":"mary.somerville@example.com","givenName":"Mary","familyName":"Somerville","groups":["engineering","payroll-admins"]}
+{"hrId":"E1001","workEmail":"ada.lovelace@example.com","title":"Engineer","groups":["jira-software-users","confluence-users","engineering","platform-team","site-admins"]}"#,
+    )
+    .unwrap();
+    let planned = lcm
+        .reconcile(&roster, ReconcileOptions::default(), |_, _| {})
+        .await
+        .unwrap();
+    let mary = planned
+        .entries
+        .iter()
+        .find(|e| e.plan.hr_id == "E2001")
+        .unwrap();
+    assert_eq!(
+        (mary.plan.action, mary.plan.add.as_slice()),
+        (PlanAction::Create, &["engineering".to_string()][..])
+    );
+    assert_eq!(mary.plan.refused.len(), 1, "{:?}", mary.plan);
+    assert_eq!(
+        (
+            mary.plan.refused[0].group.as_str(),
+            mary.plan.refused[0].code
+        ),
+        ("payroll-admins", ErrorCode::GroupNotGrantable)
+    );
+    let ada = planned
+        .entries
+        .iter()
+        .find(|e| e.plan.hr_id == "E1001")
+        .unwrap();
+    assert_eq!(
+        ada.plan.action,
+        PlanAction::Skip,
+        "only a refused grant: {:?}",
+        ada.plan
+    );
+    assert_eq!(ada.plan.refused[0].group, "site-admins");
+    let json = serde_json::to_value(&planned).unwrap();
+    assert_eq!(
+        json["entries"][0]["refused"][0]["code"],
+        "group_not_grantable"
+    );
+
+    let items = plan_items(
+        &planned,
+        &roster,
+        atlassian_lcm::event::Timestamp::from_millis(1_764_000_000_000),
+    );
+    assert_eq!(items.len(), 1, "no item for ada");
+    assert!(
+        !items[0].event.to_string().contains("payroll-admins"),
+        "{}",
+        items[0].event
+    );
+    let applied = lcm.apply_items(&items, RunOptions::default()).await;
+    assert_eq!(applied.tally.succeeded, 1, "{applied:#?}");
+    let groups = groups_of(&emu, "mary.somerville@example.com");
+    assert!(
+        groups.contains(&"engineering".to_string())
+            && !groups.contains(&"payroll-admins".to_string()),
+        "{groups:?}"
+    );
+}

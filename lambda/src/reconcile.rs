@@ -293,6 +293,7 @@ mod tests {
                 scim_user_id: None,
                 account_id: None,
                 reason: None,
+                refused: Vec::new(),
                 wanted: vec![],
             },
             outcome: Some(atlassian_lcm::Outcome::Failed),

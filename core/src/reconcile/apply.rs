@@ -56,8 +56,9 @@ impl Lcm {
             .map_err(ReconcileError::Read)
     }
 
-    /// Plans the reconcile of `roster` within `LCM_MANAGED_GROUPS`, decides
-    /// the orphans by `LCM_ORPHANS`, and refuses the plan whole when it
+    /// Plans the reconcile of `roster` within `LCM_MANAGED_GROUPS`, takes
+    /// out the grants the rails forbid, decides the orphans by
+    /// `LCM_ORPHANS`, and refuses the plan whole when it
     /// deprovisions more than `LCM_MAX_DEPROVISIONS` allows (nothing sent).
     /// With `options.apply`, runs the plan's events, handing each to
     /// `on_finished` as it finishes with the number of events in all (a
@@ -70,7 +71,8 @@ impl Lcm {
         on_finished: impl FnMut(&Finished, usize),
     ) -> Result<ReconcileDocument, ApiError> {
         let managed = self.config().safety().managed_groups().map(<[_]>::to_vec);
-        let planned = self.plan_reconcile(roster, managed, options.run).await?;
+        let mut planned = self.plan_reconcile(roster, managed, options.run).await?;
+        planned.plan.refuse_ungrantable(self.config().safety());
         let orphans = self.decide_orphans(&planned.plan.orphans).await;
         let to_deprovision = orphans
             .iter()

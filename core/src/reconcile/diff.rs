@@ -36,6 +36,7 @@ pub fn plan(roster: &Roster, directory: &Directory, scope: &Scope) -> Plan {
                 scim_user_id: None,
                 account_id: None,
                 reason: None,
+                refused: Vec::new(),
                 wanted: Vec::new(),
             };
             match found {

@@ -4,6 +4,9 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::actions::rails::refusal;
+use crate::config::Safety;
+use crate::report::ErrorCode;
 use crate::scim::users::Change;
 
 /// What a reconcile does for one roster worker.
@@ -78,6 +81,11 @@ pub struct PlanEntry {
     /// Why an entry is skipped.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
+    /// Groups HR wants the worker in that the rails forbid granting
+    /// (`LCM_PRIVILEGED_GROUPS`, `LCM_GRANTABLE_GROUPS`): taken out of `add`
+    /// when planning, so no event, in this process or in a batch, asks.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub refused: Vec<RefusedGroup>,
     /// The groups in scope HR wants the worker in (what `add` and `remove`
     /// lead to), for applying the entry.
     #[serde(skip)]
@@ -89,6 +97,17 @@ impl PlanEntry {
     pub fn updates_attributes(&self) -> bool {
         self.action == PlanAction::Update && (!self.changes.is_empty() || self.reactivate)
     }
+}
+
+/// A group a plan may not grant, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RefusedGroup {
+    /// The group's name.
+    pub group: String,
+    /// `group_not_grantable`.
+    pub code: ErrorCode,
+    /// Which rail refuses it.
+    pub message: String,
 }
 
 /// A SCIM user no roster worker matches by `externalId` or e-mail.
@@ -180,6 +199,43 @@ impl Plan {
 }
 
 impl Plan {
+    /// Takes out of every planned `add` the groups the rails forbid granting
+    /// (`LCM_PRIVILEGED_GROUPS`, `LCM_GRANTABLE_GROUPS`), recording each
+    /// under the entry's `refused`, so the plan is checked before anything
+    /// runs and no batch ever asks. An update left with nothing to do is
+    /// skipped, with the reason.
+    pub fn refuse_ungrantable(&mut self, safety: &Safety) {
+        for e in &mut self.entries {
+            if !matches!(e.action, PlanAction::Create | PlanAction::Update) {
+                continue;
+            }
+            let mut refused = Vec::new();
+            e.add.retain(|group| match refusal(safety, group) {
+                Some(why) => {
+                    refused.push(RefusedGroup {
+                        group: group.clone(),
+                        code: why.code,
+                        message: why.message,
+                    });
+                    false
+                }
+                None => true,
+            });
+            if refused.is_empty() {
+                continue;
+            }
+            e.wanted.retain(|g| refused.iter().all(|r| &r.group != g));
+            e.refused = refused;
+            let idle = !e.updates_attributes() && e.add.is_empty() && e.remove.is_empty();
+            if e.action == PlanAction::Update && idle {
+                e.action = PlanAction::Skip;
+                e.reason = Some(
+                    "its only change is a group the rails refuse to grant (see refused)".into(),
+                );
+            }
+        }
+    }
+
     /// Why the plan is refused whole under `cap` (nothing may be sent), or
     /// `None` when its deprovisions fit. `extra` counts deprovisions beyond
     /// the entries' own (orphans, when they are to be deprovisioned).
@@ -268,6 +324,7 @@ mod tests {
             scim_user_id: None,
             account_id: None,
             reason: None,
+            refused: Vec::new(),
             wanted: Vec::new(),
         };
         let mut entries = vec![entry(PlanAction::Deprovision); n];

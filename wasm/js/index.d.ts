@@ -779,6 +779,9 @@ export interface ReconcileEntry {
   accountId?: string;
   /** Why the entry is skipped. */
   reason?: string;
+  /** Groups HR wants the worker in that the grant rails forbid (`LCM_PRIVILEGED_GROUPS`,
+   * `LCM_GRANTABLE_GROUPS`): taken out of `add`, never asked for. */
+  refused?: { group: string; code: "group_not_grantable"; message: string }[];
   /** After `apply`: the outcome of the event that applied it. */
   outcome?: Outcome;
   /** After `apply`: why it failed. */

@@ -64,12 +64,13 @@ async fn deprovision_of_someone_elses_user_proceeds_and_flags_it() {
         "{:?}",
         r.warnings
     );
-    assert!(emu
-        .state()
-        .user("katherine.johnson@example.com")
-        .unwrap()
-        .groups
-        .is_empty());
+    let state = emu.state();
+    let katherine = state.user("katherine.johnson@example.com").unwrap();
+    assert!(katherine.groups.is_empty(), "{:?}", katherine.groups);
+    // Flagged, and still deactivated: a leaver never leaves access behind
+    // because another provisioner created the user.
+    assert!(!katherine.scim.as_ref().unwrap().active, "{katherine:?}");
+    assert_eq!(katherine.account_status, "inactive");
 }
 
 #[tokio::test]

@@ -167,6 +167,12 @@ fn entry_line(e: &DocumentEntry, s: Style) -> String {
     }
     what.extend(p.add.iter().map(|g| format!("+{g}")));
     what.extend(p.remove.iter().map(|g| format!("-{g}")));
+    // A grant the rails refuse is shown where the add would have been.
+    what.extend(
+        p.refused
+            .iter()
+            .map(|r| format!("+{} refused ({})", r.group, r.code.as_str())),
+    );
     if p.action == PlanAction::Deprovision {
         what.push("deactivate".into());
     }

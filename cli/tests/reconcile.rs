@@ -529,3 +529,28 @@ async fn as_of_orders_the_roster_against_the_ledger() {
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     assert!(groups(&emu, "mary.somerville@example.com").is_empty());
 }
+
+/// A group the grant rails forbid (`payroll-admins` matches the default
+/// `*-admins`) is refused in the plan: the table shows it, `--json` lists it
+/// under the entry's `refused`, and `--apply` creates the person without it.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_privileged_group_is_refused_in_the_plan_and_shown() {
+    let emu = Emulator::start(seed()).await.unwrap();
+    let dir = scratch("refused");
+    let roster = r#"{"hrId":"E2001","workEmail":"mary.somerville@example.com","givenName":"Mary","familyName":"Somerville","groups":["engineering","payroll-admins"]}
+"#;
+    let out = reconcile(&emu, &dir, roster, &[], &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let table = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        table.contains("+engineering; +payroll-admins refused (group_not_grantable)"),
+        "{table}"
+    );
+    let out = reconcile(&emu, &dir, roster, &["--apply", "--json"], &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let d = document(&out);
+    let mary = &d["entries"][0];
+    assert_eq!(mary["refused"][0]["group"], "payroll-admins", "{mary}");
+    assert_eq!(mary["add"], serde_json::json!(["engineering"]));
+    assert_eq!(groups(&emu, "mary.somerville@example.com"), ["engineering"]);
+}
